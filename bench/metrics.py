@@ -24,7 +24,6 @@ def rss_mb() -> float:
 def dissertation(real_dir, fake_dir, device):
     "The seed's Figures 10-12: pytorch-fid on the folders, then every image stacked in memory for LPIPS and SSIM."
     import os.path as osp
-    import lpips
     import torchvision.transforms as transforms
     from PIL import Image
     from pytorch_fid import fid_score

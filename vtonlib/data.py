@@ -372,7 +372,7 @@ def _draw_parse(spec: dict, size: tuple[int, int]) -> Image.Image:
     cv.draw.chord([x0, y0, x1, y1], 180, 360, fill=HAIR)
     return cv.im
 
-# %% ../nbs/01_data.ipynb #14394948
+# %% ../nbs/01_data.ipynb #1281b0f2
 def _pattern(u: np.ndarray, v: np.ndarray, g: dict) -> np.ndarray:
     "The garment's colour (..., 3) at garment coordinates (u, v)."
     p, kind = g['period'], g['pattern']
@@ -410,7 +410,7 @@ def _render_photo(labels: np.ndarray, spec: dict, rng) -> Image.Image:
         colour[m] = fill * (_edge_shade(m, 10 * k) * light)[m][:, None]
     colour += rng.normal(0, 2.0, colour.shape)
     im = Image.fromarray(np.clip(colour, 0, 255).astype(np.uint8))
-    draw, (fx, fy, rx, ry), j = ImageDraw.Draw(im), spec['face'], spec['joints']
+    draw, (fx, fy, _, ry), j = ImageDraw.Draw(im), spec['face'], spec['joints']
     for ex, ey in j[[15, 16]]:                                     # eyes, brows and mouth
         draw.ellipse([(ex - 7) * sx, (ey - 4) * sy, (ex + 7) * sx, (ey + 4) * sy], fill=(40, 30, 30))
         draw.line([((ex - 11) * sx, (ey - 14) * sy), ((ex + 11) * sx, (ey - 16) * sy)], fill=spec['hair'], width=max(1, round(4 * k)))

@@ -14,7 +14,7 @@ from PIL import Image
 
 # %% auto #0
 __all__ = ['VtonError', 'in_colab', 'mount_drive', 'storage_root', 'hub_checkpoints', 'env_dir', 'atomic_write', 'atomic_save',
-           'read_image', 'pick_device', 'amp_dtype', 'seed_everything', 'report_environment']
+           'save_image', 'read_image', 'pick_device', 'amp_dtype', 'seed_everything', 'report_environment']
 
 # %% ../nbs/00_core.ipynb #862f3bea
 class VtonError(Exception):
@@ -75,7 +75,13 @@ def atomic_save(obj, path):
     "`torch.save` `obj` to `path` atomically."
     with atomic_write(path) as f: torch.save(obj, f)
 
-# %% ../nbs/00_core.ipynb #90d831b2
+# %% ../nbs/00_core.ipynb #5437f42f
+def save_image(im: Image.Image, path, **kwargs):
+    "Write `im` to `path` atomically, as JPEG for a .jpg/.jpeg name and PNG otherwise."
+    fmt = 'JPEG' if Path(path).suffix.lower() in ('.jpg', '.jpeg') else 'PNG'
+    with atomic_write(path) as f: im.save(f, format=fmt, **kwargs)
+
+# %% ../nbs/00_core.ipynb #e65ca2fe
 def read_image(path, mode: str | None = 'RGB') -> Image.Image:
     "Open and fully decode an image (converted to `mode` unless None); a bad file raises `VtonError`."
     try:
@@ -86,12 +92,12 @@ def read_image(path, mode: str | None = 'RGB') -> Image.Image:
     except (OSError, SyntaxError, ValueError) as e:
         raise VtonError(f'{path}: not a readable image ({e}); re-download or remove it') from None
 
-# %% ../nbs/00_core.ipynb #778e1047
+# %% ../nbs/00_core.ipynb #4da4287d
 def pick_device(device=None) -> torch.device:
     "`device` if given, else CUDA when available, else CPU."
     return torch.device(device if device is not None else 'cuda' if torch.cuda.is_available() else 'cpu')
 
-# %% ../nbs/00_core.ipynb #85c3699b
+# %% ../nbs/00_core.ipynb #07a8d59f
 def amp_dtype(device) -> torch.dtype | None:
     "The autocast dtype for `device`: bf16 where supported, fp16 on older GPUs, None (fp32) on CPU."
     device = torch.device(device)
@@ -99,12 +105,12 @@ def amp_dtype(device) -> torch.dtype | None:
     major, _ = torch.cuda.get_device_capability(device)
     return torch.bfloat16 if major >= 8 else torch.float16
 
-# %% ../nbs/00_core.ipynb #17bb1c4c
+# %% ../nbs/00_core.ipynb #4eded37c
 def seed_everything(seed: int):
     "Seed Python, numpy and torch (CPU and CUDA)."
     random.seed(seed); np.random.seed(seed); torch.manual_seed(seed)
 
-# %% ../nbs/00_core.ipynb #e682a3d4
+# %% ../nbs/00_core.ipynb #17f1a9d7
 def report_environment(device=None) -> dict:
     "Print and return the device, GPU name and memory, AMP dtype and storage root."
     device = pick_device(device)

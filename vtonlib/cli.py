@@ -10,7 +10,7 @@ from pathlib import Path
 import torch
 import yaml
 
-from .core import VtonError, pick_device, storage_root
+from .core import VtonError, pick_device, persistent_root
 from .data import fetch, load_manifest, local_path, make_sample_dataset
 from .preprocess import preprocess
 from .dataset import VITONDataset
@@ -88,7 +88,7 @@ DEMO_SIZE = (256, 192)
 def run_demo(out=None, quick: bool = False, steps: int | None = None, say=print) -> dict:
     "Run the whole system on the embedded sample and write its artefacts under `out`; returns their paths."
     t0 = time.perf_counter()
-    out = Path(out) if out else storage_root() / 'demo'
+    out = Path(out) if out else persistent_root() / 'demo'
     n, steps = (8, steps or 30) if quick else (16, steps or 200)
     say(f'vton demo: {n} synthetic persons at {DEMO_SIZE[0]}x{DEMO_SIZE[1]}, {steps} training steps, in {out}')
     root = make_sample_dataset(out / 'data', n=n, size=DEMO_SIZE)

@@ -12,7 +12,7 @@ from PIL import Image, ImageDraw, ImageFilter
 from tqdm.auto import tqdm
 
 import vtonlib
-from .core import VtonError, atomic_write, hub_checkpoints, save_image, storage_root
+from .core import VtonError, atomic_write, hub_checkpoints, persistent_root, save_image, work_root
 
 # %% auto #0
 __all__ = ['SOURCE_KINDS', 'ENTRY_KEYS', 'DONE_MARKER', 'TRANSPORTS', 'IMAGE_SUFFIXES', 'LIP_PALETTE', 'HAIR', 'UPPER', 'PANTS',
@@ -50,8 +50,9 @@ def _entry(name: str, manifest: dict | None) -> dict:
 
 def _dest_dir(entry: dict) -> Path:
     root, *rest = entry['dest'].split('/')
-    if root not in ('storage', 'hub'): raise VtonError(f'data_manifest.json: dest {entry["dest"]!r} must start with storage/ or be hub')
-    return Path(storage_root() if root == 'storage' else hub_checkpoints(), *rest)
+    roots = {'persistent': persistent_root, 'work': work_root, 'hub': hub_checkpoints}
+    if root not in roots: raise VtonError(f'data_manifest.json: dest {entry["dest"]!r} must start with persistent/ or work/, or be hub')
+    return Path(roots[root](), *rest)
 
 def local_path(name: str, manifest: dict | None = None) -> Path:
     "Where `name` lives once fetched (the file, or the extracted folder for zips); downloads nothing."

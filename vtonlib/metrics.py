@@ -17,7 +17,7 @@ from PIL import Image
 from tqdm.auto import tqdm
 
 import vtonlib.data
-from .core import VtonError, atomic_write, pick_device, read_image, storage_root
+from .core import VtonError, atomic_write, pick_device, read_image, work_root
 
 # %% auto #0
 __all__ = ['PROTOCOLS', 'METRICS', 'IMAGE_EXTENSIONS', 'HEADERS', 'Protocol', 'get_protocol', 'list_images', 'person_of',
@@ -260,7 +260,7 @@ def stats_key(paths, size, weights_key) -> str:
     return h.hexdigest()[:20]
 
 def _stats_file(paths, size, cache_dir) -> Path:
-    cache_dir = Path(cache_dir) if cache_dir else storage_root() / 'fid_stats'
+    cache_dir = Path(cache_dir) if cache_dir else work_root() / 'fid_stats'
     return cache_dir / f'{paths[0].parent.name}-{stats_key(paths, size, _weights_key("inception"))}.npz'
 
 def _save_stats(path: Path, stats: FeatureStats):

@@ -19,7 +19,7 @@ from torchvision.utils import make_grid
 from PIL import Image
 from tqdm.auto import tqdm
 
-from .core import VtonError, amp_dtype, atomic_save, atomic_write, pick_device, save_image, seed_everything, storage_root
+from .core import VtonError, amp_dtype, atomic_save, atomic_write, pick_device, save_image, seed_everything, persistent_root
 from .networks import ALIASGenerator
 from .pretrained import ConditionDataset, alias_inputs, load_pretrained
 from .discriminator import CONDITION_CHANNELS, MultiScaleDiscriminator, discriminator_input
@@ -43,7 +43,7 @@ class TrainConfig:
     unpaired_pairs: str = ''         # (person, other cloth) pair list in data_root for the unpaired phase
     unpaired_cond_dir: str = ''      # condition cache of those pairs (`precompute_conditions` with paired=False)
     run_name: str = 'alias'
-    run_dir: str = ''                # default: storage_root()/'runs'/run_name
+    run_dir: str = ''                # default: persistent_root()/'runs'/run_name
     size: tuple = (1024, 768)        # (height, width)
     ngf: int = 64
     num_upsampling_layers: str = 'most'
@@ -88,8 +88,8 @@ class TrainConfig:
     def effective_batch(self) -> int: return self.batch_size * self.accum_steps
 
     def resolved_run_dir(self) -> Path:
-        "The run folder: `run_dir`, else `storage_root()/runs/<run_name>`."
-        return Path(self.run_dir) if self.run_dir else storage_root() / 'runs' / self.run_name
+        "The run folder: `run_dir`, else `persistent_root()/runs/<run_name>`."
+        return Path(self.run_dir) if self.run_dir else persistent_root() / 'runs' / self.run_name
 
     def to_dict(self) -> dict: return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(self).items()}
 

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #4e729d58
 from __future__ import annotations
-import errno, os, random, shutil, sys, tempfile, time
+import errno, os, pickle, random, shutil, sys, tempfile, time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -13,9 +13,10 @@ import torch
 from PIL import Image
 
 # %% auto #0
-__all__ = ['TEMP_SUFFIX', 'VtonError', 'in_colab', 'mount_drive', 'persistent_root', 'work_root', 'hub_checkpoints', 'env_dir',
-           'storage_error', 'storage_errors', 'atomic_write', 'remove_stale_temps', 'atomic_save', 'save_image',
-           'read_image', 'pick_device', 'amp_dtype', 'seed_everything', 'report_environment']
+__all__ = ['TEMP_SUFFIX', 'IMAGE_MODES', 'VtonError', 'in_colab', 'mount_drive', 'persistent_root', 'work_root',
+           'hub_checkpoints', 'env_dir', 'storage_error', 'storage_errors', 'atomic_write', 'remove_stale_temps',
+           'atomic_save', 'save_image', 'read_image', 'plain_name', 'inside', 'checkpoint_problem', 'load_torch',
+           'nonfinite_entries', 'pick_device', 'amp_dtype', 'seed_everything', 'report_environment']
 
 # %% ../nbs/00_core.ipynb #862f3bea
 class VtonError(Exception):
@@ -151,15 +152,66 @@ def save_image(im: Image.Image, path, **kwargs):
     with atomic_write(path) as f: im.save(f, format=fmt, **kwargs)
 
 # %% ../nbs/00_core.ipynb #e65ca2fe
+IMAGE_MODES = ('1', 'L', 'LA', 'P', 'PA', 'RGB', 'RGBA', 'RGBX', 'CMYK', 'YCbCr', 'LAB', 'HSV')   # 8 bits a channel
+
 def read_image(path, mode: str | None = 'RGB') -> Image.Image:
-    "Open and fully decode an image (converted to `mode` unless None); a bad file raises `VtonError`."
+    "Open and fully decode an 8-bit image (converted to `mode` unless None); a bad file raises `VtonError`."
     try:
         with Image.open(path) as im:
+            if im.mode not in IMAGE_MODES:
+                raise VtonError(f'{path}: image mode {im.mode} ({"16/32-bit or float" if im.mode[0] in "IF" else "unsupported"}) '
+                                'is not read correctly as 8-bit RGB or grey; convert it to 8-bit RGB (or a palette PNG for parse maps)')
             im.load()
             return im.convert(mode) if mode and im.mode != mode else im.copy()
     except FileNotFoundError: raise VtonError(f'{path}: file not found') from None
     except (OSError, SyntaxError, ValueError) as e:
         raise VtonError(f'{path}: not a readable image ({e}); re-download or remove it') from None
+
+# %% ../nbs/00_core.ipynb #66a7eafc
+def plain_name(name: str, source='name') -> str:
+    "`name` if it is a plain file name (no folder part, `..`, leading dot, drive or control character); else `VtonError`."
+    bad = ('is empty' if not name else 'has a folder part' if '/' in name or '\\' in name else
+           'starts with a dot' if name.startswith('.') else 'has a drive letter' if ':' in name else
+           'has a control character' if any(ord(c) < 32 or ord(c) == 127 for c in name) else None)
+    if bad: raise VtonError(f'{source}: {name!r} {bad}; use plain file names such as 00891_00.jpg')
+    return name
+
+def inside(folder, name: str, source='name') -> Path:
+    "The path of plain file `name` in `folder`, proven not to leave it."
+    path = Path(folder) / plain_name(name, source)
+    if path.resolve().parent != Path(folder).resolve():
+        raise VtonError(f'{source}: {name!r} would be written outside {folder}; use plain file names')
+    return path
+
+# %% ../nbs/00_core.ipynb #48a4d394
+def checkpoint_problem(e: Exception) -> str:
+    "What a `torch.load(weights_only=True)` failure `e` means, and what to do, in words."
+    text = str(e)
+    if 'not an allowed global' in text or 'Unsupported global' in text:
+        return ('holds Python objects that torch.load(weights_only=True) refuses to run; if you trust its source, load it '
+                'once with weights_only=False and save only its tensors (e.g. torch.save(model.state_dict(), path))')
+    if isinstance(e, EOFError) or 'central directory' in text or 'zip archive' in text or 'unexpected EOF' in text:
+        return f'is truncated or corrupt ({type(e).__name__}); fetch or save it again'
+    if isinstance(e, (pickle.UnpicklingError, KeyError, ValueError, UnicodeDecodeError)):
+        return 'is not a torch file (an HTML page or text?); fetch it again'
+    return f'could not be read ({type(e).__name__}: {text[:200]})'
+
+def load_torch(path, map_location='cpu', **kwargs):
+    "`torch.load(path, weights_only=True)`; a missing or bad file raises a one-line `VtonError` saying which problem it is."
+    path = Path(path)
+    if not path.is_file(): raise VtonError(f'{path}: file not found')
+    try:
+        with storage_errors(path): return torch.load(path, map_location=map_location, weights_only=True, **kwargs)
+    except VtonError: raise
+    except Exception as e: raise VtonError(f'{path}: {checkpoint_problem(e)}') from None
+
+# %% ../nbs/00_core.ipynb #db92d572
+def nonfinite_entries(obj, prefix: str = '') -> list[str]:
+    "The names of the floating-point tensors in a nested state (dicts, lists) that hold a NaN or an infinity."
+    if torch.is_tensor(obj):
+        return [prefix or 'tensor'] if obj.is_floating_point() and not bool(torch.isfinite(obj).all()) else []
+    items = obj.items() if isinstance(obj, dict) else enumerate(obj) if isinstance(obj, (list, tuple)) else ()
+    return [name for k, v in items for name in nonfinite_entries(v, f'{prefix}.{k}' if prefix else str(k))]
 
 # %% ../nbs/00_core.ipynb #4da4287d
 def pick_device(device=None) -> torch.device:

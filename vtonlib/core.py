@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #4e729d58
 from __future__ import annotations
-import errno, os, pickle, random, shutil, sys, tempfile, time
+import errno, json, os, pickle, random, shutil, sys, tempfile, time, zipfile
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -13,10 +13,11 @@ import torch
 from PIL import Image
 
 # %% auto #0
-__all__ = ['TEMP_SUFFIX', 'IMAGE_MODES', 'VtonError', 'in_colab', 'mount_drive', 'persistent_root', 'work_root',
-           'hub_checkpoints', 'env_dir', 'storage_error', 'storage_errors', 'atomic_write', 'remove_stale_temps',
-           'atomic_save', 'save_image', 'read_image', 'plain_name', 'inside', 'checkpoint_problem', 'load_torch',
-           'nonfinite_entries', 'pick_device', 'amp_dtype', 'seed_everything', 'report_environment']
+__all__ = ['TEMP_SUFFIX', 'PACK_INDEX', 'IMAGE_MODES', 'VtonError', 'in_colab', 'mount_drive', 'persistent_root', 'work_root',
+           'hub_checkpoints', 'env_dir', 'storage_error', 'storage_errors', 'atomic_write', 'overwrite',
+           'remove_stale_temps', 'atomic_save', 'save_image', 'unsafe_member', 'pack_folder', 'unpack_folder',
+           'read_image', 'plain_name', 'inside', 'checkpoint_problem', 'load_torch', 'nonfinite_entries', 'pick_device',
+           'amp_dtype', 'seed_everything', 'report_environment']
 
 # %% ../nbs/00_core.ipynb #862f3bea
 class VtonError(Exception):
@@ -131,6 +132,13 @@ def atomic_write(path, mode: str = 'wb'):
             Path(tmp).unlink(missing_ok=True)
             raise
 
+def overwrite(path, write):
+    "Truncate and rewrite `path` in place with `write(file)`, flushed to disk: the same file, so Drive trashes no copy."
+    path = Path(path)
+    with storage_errors(path.parent):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, 'wb') as f: write(f); f.flush(); os.fsync(f.fileno())
+
 def remove_stale_temps(folder, older_than: float = 0) -> list[Path]:
     "Delete the temporary files that interrupted `atomic_write`s left in `folder` (older than `older_than` s)."
     now, removed = time.time(), []
@@ -150,6 +158,47 @@ def save_image(im: Image.Image, path, **kwargs):
     "Write `im` to `path` atomically, as JPEG for a .jpg/.jpeg name and PNG otherwise."
     fmt = 'JPEG' if Path(path).suffix.lower() in ('.jpg', '.jpeg') else 'PNG'
     with atomic_write(path) as f: im.save(f, format=fmt, **kwargs)
+
+# %% ../nbs/00_core.ipynb #9c9b9de2
+PACK_INDEX = 'pack.json'
+
+def unsafe_member(name: str) -> bool:
+    "Whether an archive member `name` would land outside the folder it is extracted to."
+    p = Path(name.replace('\\', '/'))
+    return p.is_absolute() or '..' in p.parts or (len(name) > 1 and name[1] == ':')
+
+def pack_folder(folder, dest, key: str, files_per_pack: int = 5000) -> list[Path]:
+    "Store the files under `folder` in a few zip archives in `dest`, tagged with `key`; returns the archives."
+    folder, dest = Path(folder), Path(dest)
+    files = sorted(p for p in folder.rglob('*') if p.is_file() and not p.name.endswith(TEMP_SUFFIX))
+    names = [f'pack-{i:03d}.zip' for i in range(max(1, -(-len(files) // files_per_pack)))]
+    overwrite(dest / PACK_INDEX, lambda f: f.write(b'{}'))               # no pack is trusted until the index is rewritten
+    for i, name in enumerate(names):
+        def write(f, chunk=files[i * files_per_pack:(i + 1) * files_per_pack]):
+            with zipfile.ZipFile(f, 'w', zipfile.ZIP_STORED) as z:
+                for p in chunk: z.write(p, p.relative_to(folder).as_posix())
+        overwrite(dest / name, write)
+    for old in dest.glob('pack-*.zip'):
+        if old.name not in names: old.unlink()
+    overwrite(dest / PACK_INDEX, lambda f: f.write(json.dumps({'key': key, 'packs': names, 'files': len(files)}).encode()))
+    return [dest / n for n in names]
+
+def unpack_folder(dest, folder, key: str) -> bool:
+    "Restore into `folder` what `pack_folder` stored in `dest` under `key`; False if none, another key, or damaged."
+    dest, folder = Path(dest), Path(folder)
+    try: index = json.loads((dest / PACK_INDEX).read_text())
+    except (OSError, ValueError): return False
+    if not isinstance(index, dict) or index.get('key') != key: return False
+    try:
+        with storage_errors(folder):
+            for name in index['packs']:
+                with zipfile.ZipFile(dest / name) as z:
+                    for m in z.infolist():
+                        if unsafe_member(m.filename): return False
+                        target = folder / m.filename
+                        if not (target.is_file() and target.stat().st_size == m.file_size): z.extract(m, folder)
+    except (OSError, KeyError, zipfile.BadZipFile): return False
+    return True
 
 # %% ../nbs/00_core.ipynb #e65ca2fe
 IMAGE_MODES = ('1', 'L', 'LA', 'P', 'PA', 'RGB', 'RGBA', 'RGBX', 'CMYK', 'YCbCr', 'LAB', 'HSV')   # 8 bits a channel

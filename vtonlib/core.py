@@ -133,11 +133,13 @@ def atomic_write(path, mode: str = 'wb'):
             raise
 
 def overwrite(path, write):
-    "Truncate and rewrite `path` in place with `write(file)`, flushed to disk: the same file, so Drive trashes no copy."
+    "Rewrite `path` in place with `write(file)`, flushed to disk (same file: Drive trashes no copy); emptied if it fails."
     path = Path(path)
     with storage_errors(path.parent):
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, 'wb') as f: write(f); f.flush(); os.fsync(f.fileno())
+        with open(path, 'wb', buffering=0) as f:
+            try: write(f); os.fsync(f.fileno())
+            except BaseException: os.ftruncate(f.fileno(), 0); raise      # nothing half-written stays behind
 
 def remove_stale_temps(folder, older_than: float = 0) -> list[Path]:
     "Delete the temporary files that interrupted `atomic_write`s left in `folder` (older than `older_than` s)."
@@ -159,7 +161,7 @@ def save_image(im: Image.Image, path, **kwargs):
     fmt = 'JPEG' if Path(path).suffix.lower() in ('.jpg', '.jpeg') else 'PNG'
     with atomic_write(path) as f: im.save(f, format=fmt, **kwargs)
 
-# %% ../nbs/00_core.ipynb #9c9b9de2
+# %% ../nbs/00_core.ipynb #545f2325
 PACK_INDEX = 'pack.json'
 
 def unsafe_member(name: str) -> bool:

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #4e729d58
 from __future__ import annotations
-import errno, json, os, pickle, random, shutil, sys, tempfile, time, zipfile
+import errno, json, os, pickle, random, re, shutil, sys, tempfile, time, zipfile
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -16,8 +16,8 @@ from PIL import Image
 __all__ = ['TEMP_SUFFIX', 'PACK_INDEX', 'IMAGE_MODES', 'VtonError', 'in_colab', 'mount_drive', 'persistent_root', 'work_root',
            'hub_checkpoints', 'env_dir', 'storage_error', 'storage_errors', 'atomic_write', 'overwrite',
            'remove_stale_temps', 'atomic_save', 'save_image', 'unsafe_member', 'pack_folder', 'unpack_folder',
-           'read_image', 'plain_name', 'inside', 'checkpoint_problem', 'load_torch', 'nonfinite_entries', 'pick_device',
-           'amp_dtype', 'seed_everything', 'report_environment']
+           'read_image', 'file_name_problem', 'plain_name', 'inside', 'checkpoint_problem', 'load_torch',
+           'nonfinite_entries', 'pick_device', 'amp_dtype', 'seed_everything', 'report_environment']
 
 # %% ../nbs/00_core.ipynb #862f3bea
 class VtonError(Exception):
@@ -219,12 +219,21 @@ def read_image(path, mode: str | None = 'RGB') -> Image.Image:
         raise VtonError(f'{path}: not a readable image ({e}); re-download or remove it') from None
 
 # %% ../nbs/00_core.ipynb #66a7eafc
+_CONTROL = re.compile(r'[\x00-\x1f\x7f-\x9f\u2028\u2029]')
+
+def file_name_problem(name: str) -> str | None:
+    "Why `name` is not a plain file name that stays inside the folder it is joined to, or None when it is."
+    if not name: return 'is empty'
+    if _CONTROL.search(name): return 'contains a control character'
+    if '/' in name or '\\' in name: return 'contains a path separator'
+    if '..' in name: return 'contains ".."'
+    if name.startswith('.'): return 'starts with a dot (a hidden file)'
+    if ':' in name: return 'contains ":" (a drive letter or a stream name)'
+    return None
+
 def plain_name(name: str, source='name') -> str:
-    "`name` if it is a plain file name (no folder part, `..`, leading dot, drive or control character); else `VtonError`."
-    bad = ('is empty' if not name else 'has a folder part' if '/' in name or '\\' in name else
-           'starts with a dot' if name.startswith('.') else 'has a drive letter' if ':' in name else
-           'has a control character' if any(ord(c) < 32 or ord(c) == 127 for c in name) else None)
-    if bad: raise VtonError(f'{source}: {name!r} {bad}; use plain file names such as 00891_00.jpg')
+    "`name` when it is a plain file name (see `file_name_problem`); else a `VtonError` naming `source`."
+    if problem := file_name_problem(name): raise VtonError(f'{source}: {name!r} {problem}; use plain file names such as 00891_00.jpg')
     return name
 
 def inside(folder, name: str, source='name') -> Path:

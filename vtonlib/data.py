@@ -13,29 +13,17 @@ from PIL import Image, ImageDraw, ImageFilter
 from tqdm.auto import tqdm
 
 import vtonlib
-from .core import TEMP_SUFFIX, VtonError, atomic_write, hub_checkpoints, persistent_root, save_image, storage_error, work_root
+from .core import (TEMP_SUFFIX, VtonError, atomic_write, file_name_problem, hub_checkpoints, persistent_root, save_image,
+                          storage_error, unsafe_member, work_root)
 
 # %% auto #0
 __all__ = ['SOURCE_FIELDS', 'ENTRY_KEYS', 'OPTIONAL_KEYS', 'FORMATS', 'ROOTS', 'DONE_MARKER', 'MAX_UNPACKED', 'RETRIES',
            'TRANSPORTS', 'IMAGE_SUFFIXES', 'LIP_PALETTE', 'HAIR', 'UPPER', 'PANTS', 'NECK', 'SKIRT', 'FACE', 'LEFT_ARM',
            'RIGHT_ARM', 'LEFT_LEG', 'RIGHT_LEG', 'BODY25_PAIRS', 'BODY25_COLORS', 'SKIN_TONES', 'HAIR_COLORS',
-           'GARMENT_COLORS', 'BOTTOM_COLORS', 'PATTERNS', 'SPLIT_FOLDERS', 'file_name_problem', 'manifest_path',
-           'load_manifest', 'local_path', 'browser_url', 'verify', 'DamagedArchive', 'extract_zip',
-           'IncompleteDownload', 'http_download', 'gdrive_download', 'gdrive_folder_download', 'fetch', 'read_pairs',
-           'parse_palette', 'render_pose', 'make_sample_dataset']
-
-# %% ../nbs/01_data.ipynb #4fb2e41a
-_CONTROL = re.compile(r'[\x00-\x1f\x7f-\x9f\u2028\u2029]')
-
-def file_name_problem(name: str) -> str | None:
-    "Why `name` is not a plain file name that stays inside the folder it is joined to, or None when it is."
-    if not name: return 'is empty'
-    if _CONTROL.search(name): return 'contains a control character'
-    if '/' in name or '\\' in name: return 'contains a path separator'
-    if '..' in name: return 'contains ".."'
-    if name.startswith('.'): return 'starts with a dot (a hidden file)'
-    if ':' in name: return 'contains ":" (a drive letter or a stream name)'
-    return None
+           'GARMENT_COLORS', 'BOTTOM_COLORS', 'PATTERNS', 'SPLIT_FOLDERS', 'manifest_path', 'load_manifest',
+           'local_path', 'browser_url', 'verify', 'DamagedArchive', 'extract_zip', 'IncompleteDownload',
+           'http_download', 'gdrive_download', 'gdrive_folder_download', 'fetch', 'read_pairs', 'parse_palette',
+           'render_pose', 'make_sample_dataset']
 
 # %% ../nbs/01_data.ipynb #58822ff5
 SOURCE_FIELDS = {'url': ('url',), 'gdrive-file': ('id',), 'gdrive-folder': ('id',)}
@@ -202,14 +190,10 @@ def _require_space(folder: Path, size: int, what: str):
         raise VtonError(f'{folder}: not enough free space to {what}: it needs {_gb(needed)} ({_gb(size)} plus a margin) '
                         f'and {_gb(free)} is free. Free some space, or point VTON_DATA at a disk with more room')
 
-def _unsafe_member(name: str) -> bool:
-    p = PurePosixPath(name.replace('\\', '/'))
-    return p.is_absolute() or '..' in p.parts or (len(name) > 1 and name[1] == ':')
-
 def _archive_plan(z: zipfile.ZipFile, zip_path: Path, target: Path, renames: dict, members) -> list:
     "(member, output path) for each file to extract: names checked, a lone top folder dropped, `members` selected, folders renamed."
     for m in z.infolist():
-        if _unsafe_member(m.filename):
+        if unsafe_member(m.filename):
             raise VtonError(f'{zip_path}: member {m.filename!r} would be written outside {target}; '
                             'refusing to extract this archive (download it again from the source in data_manifest.json)')
     files = [m for m in z.infolist() if not m.is_dir()]

@@ -302,4 +302,7 @@ def report_environment(device=None) -> dict:
         p = torch.cuda.get_device_properties(device)
         info.update(gpu=p.name, gpu_memory_gib=round(p.total_memory / 2**30, 1))
     for k, v in info.items(): print(f'{k:>24}: {v}')
+    if device.type != 'cuda':
+        print('no GPU: on Colab choose Runtime > Change runtime type > T4 GPU and run this cell again; on the CPU only '
+              'the demo and the tests are practical (training at 1024x768 would take months)')
     return info

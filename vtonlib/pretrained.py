@@ -24,7 +24,8 @@ from .networks import ALIASGenerator, GMM, SegGenerator
 # %% auto #0
 __all__ = ['CHECKPOINTS', 'SEG_SIZE', 'log', 'RESULTS_RECORD', 'COND_KINDS', 'read_state_dict', 'load_strict', 'build_network',
            'load_pretrained', 'alias_inputs', 'seg_noise', 'gaussian_blur', 'TryOnPipeline', 'result_name', 'to_image',
-           'save_result', 'pair_batches', 'model_digest', 'tryon', 'precompute_conditions', 'ConditionDataset']
+           'save_result', 'Guarded', 'collate_readable', 'pair_batches', 'model_digest', 'tryon',
+           'precompute_conditions', 'ConditionDataset']
 
 # %% ../nbs/05_pretrained.ipynb #009a2896
 def read_state_dict(path) -> dict:
@@ -200,23 +201,25 @@ def save_result(image: torch.Tensor, path):
     save_image(to_image(image), path)
 
 # %% ../nbs/05_pretrained.ipynb #a8542dad
-class _Guarded(torch.utils.data.Dataset):
-    "Items of `dataset` at `indices`; an item that cannot be read becomes an error record."
-    def __init__(self, dataset, indices): self.dataset, self.indices = dataset, indices
+class Guarded(torch.utils.data.Dataset):
+    "Items of `dataset` (at `indices`, default all); an item that cannot be read becomes an error record naming its pair."
+    def __init__(self, dataset, indices=None): self.dataset, self.indices = dataset, range(len(dataset)) if indices is None else indices
     def __len__(self): return len(self.indices)
     def __getitem__(self, i):
         try: return self.dataset[self.indices[i]]
         except VtonError as e: return {'error': f'{self.dataset.pairs[self.indices[i]]}: {e}'}
 
-def _collate(items):
-    "Collate the good items; keep the error messages."
-    good = [it for it in items if 'error' not in it]
-    return (torch.utils.data.default_collate(good) if good else None), [it['error'] for it in items if 'error' in it]
+def _is_error(item) -> bool: return isinstance(item, dict) and 'error' in item
+
+def collate_readable(items) -> tuple:
+    "(the readable items collated, or None; the error messages of the others)."
+    good = [it for it in items if not _is_error(it)]
+    return (torch.utils.data.default_collate(good) if good else None), [it['error'] for it in items if _is_error(it)]
 
 def pair_batches(dataset, indices, batch_size=4, num_workers=0, desc=''):
     "Batches of `dataset[indices]` with a progress bar; unreadable pairs are logged and skipped."
-    loader = torch.utils.data.DataLoader(_Guarded(dataset, indices), batch_size=batch_size,
-                                         num_workers=num_workers, collate_fn=_collate)
+    loader = torch.utils.data.DataLoader(Guarded(dataset, indices), batch_size=batch_size,
+                                         num_workers=num_workers, collate_fn=collate_readable)
     skipped = []
     for batch, errors in tqdm(loader, desc=desc):
         for e in errors: log.warning('skipped %s', e)

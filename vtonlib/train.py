@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_train.ipynb #877b86f0
 from __future__ import annotations
-import csv, dataclasses, functools, itertools, json, os, random, resource, time, warnings
+import csv, dataclasses, functools, itertools, json, logging, os, random, resource, shutil, time, warnings
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -19,17 +19,19 @@ from torchvision.utils import make_grid
 from PIL import Image
 from tqdm.auto import tqdm
 
-from .core import VtonError, amp_dtype, atomic_save, atomic_write, pick_device, save_image, seed_everything, persistent_root
+from .core import VtonError, amp_dtype, atomic_write, persistent_root, pick_device, save_image, seed_everything, storage_errors
 from .networks import ALIASGenerator
-from .pretrained import ConditionDataset, alias_inputs, load_pretrained
+from .pretrained import (ConditionDataset, Guarded, alias_inputs, collate_readable, load_pretrained, load_strict,
+                                read_state_dict)
+from .checkpoint import CheckpointStore, RunLock, state_nbytes
 from .discriminator import CONDITION_CHANNELS, DROPOUT_AT, MultiScaleDiscriminator, discriminator_input
 from .losses import PENALTIES, GANLoss, VGGPerceptualLoss, feature_matching_loss, gradient_penalty, r1_penalty
 from .dataset import VITONDataset
 
 # %% auto #0
-__all__ = ['AMP_MODES', 'CONFIGS', 'LOSS_TERMS', 'LOG_COLUMNS', 'RESUME_FREE', 'TrainConfig', 'named_config', 'rng_state',
-           'set_rng_state', 'CheckpointStore', 'ResumableSampler', 'DataStream', 'build_generator',
-           'build_discriminator', 'checkpoint_top_blocks', 'lr_factor', 'ema_decay_at', 'update_ema',
+__all__ = ['AMP_MODES', 'CONFIGS', 'log', 'SAMPLE_HEIGHT', 'LOG_ROW_BYTES', 'LOSS_TERMS', 'LOG_COLUMNS', 'RESUME_FREE',
+           'TrainConfig', 'named_config', 'rng_state', 'set_rng_state', 'ResumableSampler', 'DataStream',
+           'build_generator', 'build_discriminator', 'checkpoint_top_blocks', 'lr_factor', 'ema_decay_at', 'update_ema',
            'init_distributed', 'config_changes', 'set_deterministic', 'Trainer']
 
 # %% ../nbs/08_train.ipynb #e0c013d0
@@ -78,7 +80,7 @@ class TrainConfig:
     deterministic: bool = False      # deterministic CUDA kernels (bit-exact resume on a GPU; slower)
     seed: int = 0
     ckpt_every: int = 500
-    keep_last: int = 3
+    ckpt_slots: int = 2              # training states kept, overwritten in turn (see `checkpoint.CheckpointStore`)
     keep_every: tuple = ()           # steps kept for good, e.g. (15000, 26000)
     sample_every: int = 500
     max_nonfinite: int = 10          # this many non-finite steps in a row stop the run
@@ -173,51 +175,6 @@ def set_rng_state(s: dict):
     torch.set_rng_state(s['torch'])
     if 'cuda' in s and torch.cuda.is_available(): torch.cuda.set_rng_state_all(s['cuda'])
 
-# %% ../nbs/08_train.ipynb #bb7e2085
-class CheckpointStore:
-    "Atomic, pruned checkpoints `ckpt_<step>.pt` in `run_dir`, a `latest` pointer, generator exports."
-    def __init__(self, run_dir, keep_last: int = 3, keep_every=()):
-        self.run_dir, self.keep_last, self.keep_every = Path(run_dir), keep_last, keep_every
-
-    def path(self, step: int) -> Path: return self.run_dir / f'ckpt_{step}.pt'
-    def alias_path(self, step: int) -> Path: return self.run_dir / f'alias_{step}.pth'
-
-    def steps(self) -> list[int]:
-        "Steps with a checkpoint on disk, oldest first."
-        return sorted(int(p.stem[5:]) for p in self.run_dir.glob('ckpt_*.pt') if p.stem[5:].isdigit())
-
-    def _kept_for_good(self, step: int) -> bool:
-        if isinstance(self.keep_every, int): return self.keep_every > 0 and step % self.keep_every == 0
-        return step in self.keep_every
-
-    def save(self, state: dict, step: int, generator: dict | None = None) -> Path:
-        "Write checkpoint `step` (and the generator export), point `latest` at it, prune old ones."
-        path = self.path(step)
-        atomic_save(state, path)
-        if generator is not None: atomic_save(generator, self.alias_path(step))
-        with atomic_write(self.run_dir / 'latest', 'w') as f: f.write(path.name)
-        keep = set(self.steps()[-self.keep_last:]) if self.keep_last > 0 else set()
-        for s in self.steps():
-            if s not in keep and not self._kept_for_good(s):
-                self.path(s).unlink(missing_ok=True); self.alias_path(s).unlink(missing_ok=True)
-        return path
-
-    def latest_step(self) -> int | None:
-        "The step `latest` points to (or the newest on disk when the pointer is missing)."
-        try: return int((self.run_dir / 'latest').read_text().strip()[5:-3])
-        except (OSError, ValueError): return (self.steps() or [None])[-1]
-
-    def load(self, map_location='cpu') -> dict | None:
-        "The newest readable checkpoint (warning about and skipping unreadable ones), or None."
-        latest = self.latest_step()
-        order = sorted({s for s in self.steps() if latest is None or s <= latest}, reverse=True)
-        for s in order:
-            try: return torch.load(self.path(s), map_location=map_location, weights_only=True)
-            except Exception as e:
-                warnings.warn(f'{self.path(s)} is unreadable ({type(e).__name__}: {e}); '
-                              'falling back to the previous checkpoint')
-        return None
-
 # %% ../nbs/08_train.ipynb #6427f8bf
 class ResumableSampler(DistributedSampler):
     "A `DistributedSampler` for `epoch` that skips its first `start` indices."
@@ -229,8 +186,10 @@ class ResumableSampler(DistributedSampler):
     def __len__(self): return self.num_samples - self.start
 
 # %% ../nbs/08_train.ipynb #7278e53d
+log = logging.getLogger(__name__)
+
 class DataStream:
-    "Endless shuffled micro-batches of `dataset` for one process, resumable from (`epoch`, `pos` items into it)."
+    "Endless shuffled micro-batches of `dataset` for one process, resumable from (`epoch`, `pos` items into it); unreadable items are logged and skipped."
     def __init__(self, dataset, batch_size: int, rank: int = 0, world: int = 1, seed: int = 0, num_workers: int = 0,
                  pin_memory: bool = False, source: str = 'dataset'):
         if len(dataset) < batch_size * world:
@@ -247,13 +206,14 @@ class DataStream:
         while True:
             if self._batches is None:
                 sampler = ResumableSampler(self.dataset, self.rank, self.world, self.seed, self.epoch, self.pos)
-                self._batches = iter(DataLoader(self.dataset, batch_size=self.batch_size, sampler=sampler, drop_last=True,
-                                                num_workers=self.num_workers, pin_memory=self.pin_memory,
-                                                generator=torch.Generator()))
-            try:
-                batch = next(self._batches); self.pos += self.batch_size
-                return batch
-            except StopIteration: self._batches, self.epoch, self.pos = None, self.epoch + 1, 0
+                self._batches = iter(DataLoader(Guarded(self.dataset), batch_size=self.batch_size, sampler=sampler,
+                                                drop_last=True, num_workers=self.num_workers, pin_memory=self.pin_memory,
+                                                generator=torch.Generator(), collate_fn=collate_readable))
+            try: batch, errors = next(self._batches)
+            except StopIteration: self._batches, self.epoch, self.pos = None, self.epoch + 1, 0; continue
+            self.pos += self.batch_size
+            for e in errors: log.warning('skipped unreadable training item %s', e)
+            if batch is not None: return batch
 
     def state_dict(self) -> dict: return dict(epoch=self.epoch, pos=self.pos)
 
@@ -266,17 +226,8 @@ def build_generator(cfg: TrainConfig) -> ALIASGenerator:
     "The ALIAS generator described by `cfg`, initialised as `cfg.init` says."
     G = ALIASGenerator(input_nc=9, semantic_nc=7, size=cfg.size, ngf=cfg.ngf, num_upsampling_layers=cfg.num_upsampling_layers)
     if cfg.init == 'scratch': return G
-    if cfg.init == 'pretrained': sd, source = load_pretrained('alias').state_dict(), 'alias_final.pth'
-    else:
-        source = cfg.init
-        try: sd = torch.load(cfg.init, map_location='cpu', weights_only=True)
-        except FileNotFoundError:
-            raise VtonError(f"{cfg.init}: generator weights not found; set init to 'scratch', 'pretrained' or a .pth file") from None
-    try: G.load_state_dict(sd)
-    except RuntimeError as e:
-        raise VtonError(f'{source}: does not fit a generator with ngf={cfg.ngf}, '
-                        f'num_upsampling_layers={cfg.num_upsampling_layers!r} ({str(e)[:200]})') from None
-    return G
+    sd, source = (load_pretrained('alias').state_dict(), 'alias_final.pth') if cfg.init == 'pretrained' else (read_state_dict(cfg.init), cfg.init)
+    return load_strict(G, sd, f'init={source} (ngf={cfg.ngf}, num_upsampling_layers={cfg.num_upsampling_layers!r})')
 
 def build_discriminator(cfg: TrainConfig) -> MultiScaleDiscriminator:
     "The multi-scale discriminator described by `cfg`, sized for its conditioning."
@@ -321,11 +272,13 @@ def update_ema(ema: torch.nn.Module, model: torch.nn.Module, decay: float):
     for e, b in zip(ema.buffers(), model.buffers(), strict=True): e.copy_(b)
 
 # %% ../nbs/08_train.ipynb #b0924a0b
+SAMPLE_HEIGHT = 256     # pixels of each image in a sample grid
+LOG_ROW_BYTES = 400     # at most, one row of log.csv
 LOSS_TERMS = ('d_loss', 'd_real', 'd_fake', 'd_gp', 'g_loss', 'g_adv', 'g_unpaired', 'g_l1', 'g_vgg', 'g_fm')
 LOG_COLUMNS = ('step', 'epoch', *LOSS_TERMS, 'lr_g', 'lr_d', 'scale_g', 'scale_d', 'step_time', 'peak_mem_mb', 'skipped')
 
 # options that may change between a checkpoint and the run that resumes it
-RESUME_FREE = frozenset({'data_root', 'cond_dir', 'unpaired_cond_dir', 'run_name', 'run_dir', 'ckpt_every', 'keep_last',
+RESUME_FREE = frozenset({'data_root', 'cond_dir', 'unpaired_cond_dir', 'run_name', 'run_dir', 'ckpt_every', 'ckpt_slots',
                          'keep_every', 'sample_every', 'max_nonfinite', 'num_workers', 'device', 'compile', 'grad_checkpoint',
                          'deterministic'})
 
@@ -404,7 +357,7 @@ class Trainer:
                                                                  size=cfg.size, paired=False), cfg.unpaired_cond_dir)
             self.unpaired = stream(unpaired_dataset, seed=cfg.seed + 1, source=cfg.unpaired_pairs or 'unpaired dataset')
         self.run_dir = cfg.resolved_run_dir()
-        self.store = CheckpointStore(self.run_dir, cfg.keep_last, cfg.keep_every)
+        self.store, self.lock = CheckpointStore(self.run_dir, cfg.ckpt_slots, cfg.keep_every), RunLock(self.run_dir)
         self.step = self.skipped = self.nonfinite_run = 0
         self.horizon = cfg.steps                                   # the learning rates decay towards it
         self.history = []
@@ -501,8 +454,8 @@ class Trainer:
         self.nonfinite_run = 0 if finite else self.nonfinite_run + 1
         return dict(zip(LOSS_TERMS, losses.tolist()))
 
-    def fit(self, steps: int | None = None, resume: bool = True) -> list[dict]:
-        "Train until optimizer step `steps` (default: the config's `steps`), first resuming from the run's newest checkpoint; returns the log rows."
+    def fit(self, steps: int | None = None, resume: bool = True, break_lock: bool = False, on_sample=None) -> list[dict]:
+        "Train until step `steps` (default: the config's), resuming the run; `on_sample(trainer, path)` sees each sample grid."
         cfg = self.cfg
         steps = steps or cfg.steps
         if not steps: raise VtonError('Trainer.fit: how many steps? Pass fit(steps) or set steps in the config')
@@ -510,8 +463,18 @@ class Trainer:
             raise VtonError(f'Trainer.fit({steps}): the learning rates reach zero at steps={cfg.steps}; set steps={steps} '
                             'in the config (resuming: with --override / override=True) to extend the schedule')
         self.horizon = cfg.steps or steps
-        if resume and self.step == 0: self.resume()
-        if self.rank == 0: cfg.save(self.run_dir / 'config.yaml'); self._start_log()
+        if self.rank == 0: self.lock.acquire(break_lock); self.store.clean()
+        try:
+            if resume and self.step == 0: self.resume()
+            if self.rank == 0:
+                self.check_budget(steps); cfg.save(self.run_dir / 'config.yaml'); self._start_log()
+            self._train_until(steps, on_sample)
+        finally: self.lock.release()
+        return self.history
+
+    def _train_until(self, steps: int, on_sample):
+        "The training loop of `fit`: step, log, sample and checkpoint until step `steps`."
+        cfg = self.cfg
         bar = tqdm(total=steps, initial=self.step, disable=self.rank != 0, desc=cfg.run_name)
         while self.step < steps:
             if self.device.type == 'cuda': torch.cuda.reset_peak_memory_stats(self.device)
@@ -521,8 +484,9 @@ class Trainer:
             self.step += 1
             if self.nonfinite_run >= cfg.max_nonfinite:
                 bar.close()
+                good = max(self.store.steps().values(), default=None)
                 raise VtonError(f'{self.run_dir}: {self.nonfinite_run} steps in a row had non-finite losses (up to step '
-                                f'{self.step}); stopped. The last good checkpoint is step {self.store.latest_step()}. '
+                                f'{self.step}); stopped. The last good checkpoint is step {good}. '
                                 "Lower lr_g/lr_d, set amp: 'off', or check the data, then rerun to resume.")
             row = dict(step=self.step, epoch=self.paired.epoch, **losses, lr_g=self.opt_g.param_groups[0]['lr'],
                        lr_d=self.opt_d.param_groups[0]['lr'], scale_g=self.scaler_g.get_scale(),
@@ -530,12 +494,37 @@ class Trainer:
                        peak_mem_mb=_peak_memory_mb(self.device), skipped=self.skipped)
             self.history.append(row)
             if self.rank == 0:
-                self._log(row); bar.update(1)
+                self._log(row); bar.update(1); self.lock.refresh()
                 bar.set_postfix(d=f"{row['d_loss']:.3f}", g=f"{row['g_loss']:.3f}", l1=f"{row['g_l1']:.3f}")
-            if self.step % cfg.sample_every == 0 or self.step == steps: self.save_samples()
+            if self.step % cfg.sample_every == 0 or self.step == steps:
+                path = self.save_samples()
+                if on_sample is not None and path is not None: on_sample(self, path)
             if (self.step % cfg.ckpt_every == 0 or self.step == steps) and not self.nonfinite_run: self.save()
         bar.close()
-        return self.history
+
+    def budget(self, steps: int) -> dict:
+        "The most bytes the run folder will hold by step `steps`, by kind: checkpoints (the store's plan), samples and log."
+        state = self.state_dict()
+        h, w = self.cfg.size
+        grid = 4 * SAMPLE_HEIGHT * 4 * round(SAMPLE_HEIGHT * w / h)           # 4 items x 4 columns, at most a byte a pixel
+        return {'checkpoints': self.store.plan(state_nbytes(state), state_nbytes(state['G_ema'] or state['G'])),
+                'samples': (steps // self.cfg.sample_every + 1) * grid, 'log': (steps + 1) * LOG_ROW_BYTES}
+
+    def check_budget(self, steps: int) -> int:
+        "Print the run folder's storage budget to step `steps`; `VtonError` when its disk (Drive on Colab) lacks the room."
+        need = self.budget(steps)
+        with storage_errors(self.run_dir):
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            held = sum(f.stat().st_size for f in self.run_dir.rglob('*') if f.is_file())   # rewritten, or kept, not added
+            free = shutil.disk_usage(self.run_dir).free
+        total, gb = sum(need.values()), lambda n: f'{n / 1e9:.2f} GB'
+        print(f'storage budget of {self.run_dir} to step {steps}: ' + ', '.join(f'{k} {gb(v)}' for k, v in need.items())
+              + f' = {gb(total)} at most ({gb(held)} there now, {gb(free)} free)')
+        if total - held > free:
+            raise VtonError(f'{self.run_dir}: this run needs up to {gb(total)} ({gb(total - held)} more than it holds now) but '
+                            f'only {gb(free)} are free; free some space (on Google Drive also empty the trash), lower '
+                            'ckpt_slots or keep_every, or set run_dir / VTON_HOME to a larger disk')
+        return total
 
     def _start_log(self):
         "Start `log.csv`, keeping only rows up to the current step."
@@ -547,7 +536,8 @@ class Trainer:
             w = csv.DictWriter(f, LOG_COLUMNS); w.writeheader(); w.writerows(rows)
 
     def _log(self, row: dict):
-        with open(self.run_dir / 'log.csv', 'a', newline='') as f: csv.DictWriter(f, LOG_COLUMNS).writerow(row)
+        with storage_errors(self.run_dir), open(self.run_dir / 'log.csv', 'a', newline='') as f:
+            csv.DictWriter(f, LOG_COLUMNS).writerow(row)
 
     def _keep_rng(self):
         "Context: the training random state (CPU, and this process's GPU) restored after."
@@ -572,15 +562,18 @@ class Trainer:
         return tuple(sum(s[-1].float().mean().item() for s in out) / len(out) for out in outputs)
 
     def save_samples(self, n: int = 4) -> Path | None:
-        "Write the sample grid for the current step (rank 0 only); returns its path."
+        "Write the sample grid of the current step as a small JPEG (rank 0 only); returns its path."
         if self.rank != 0: return None
         batch = torch.utils.data.default_collate([self.dataset[i] for i in range(min(n, len(self.dataset)))])
         fake = self.generate(batch).cpu()
         cols = [batch['img_agnostic'], batch['warped_cloth'], fake, batch['img']]
-        grid = make_grid(torch.stack(cols, 1).flatten(0, 1), nrow=len(cols), padding=2, value_range=(-1, 1))
+        cells = torch.stack(cols, 1).flatten(0, 1)
+        if cells.shape[-2] > SAMPLE_HEIGHT:
+            cells = F.interpolate(cells, size=(SAMPLE_HEIGHT, round(SAMPLE_HEIGHT * cells.shape[-1] / cells.shape[-2])), mode='area')
+        grid = make_grid(cells, nrow=len(cols), padding=2, value_range=(-1, 1))
         img = Image.fromarray(((grid.clamp(-1, 1) + 1) * 127.5).round().byte().permute(1, 2, 0).numpy())
-        path = self.run_dir / 'samples' / f'step_{self.step}.png'
-        save_image(img, path)
+        path = self.run_dir / 'samples' / f'step_{self.step}.jpg'
+        save_image(img, path, quality=90)
         return path
 
     def state_dict(self) -> dict:
@@ -601,7 +594,7 @@ class Trainer:
         "Load the newest readable checkpoint of the run, if any; True when one was loaded."
         state = self.store.load()
         if state is None: return False
-        where = self.store.path(state['step'])
+        where = f'{self.run_dir} (step {state["step"]})'
         changes = config_changes(state['config'], self.cfg)
         said = '; '.join(f'{k}: checkpoint {a!r}, config {b!r}' for k, (a, b) in changes.items())
         if changes and not self.override:
@@ -609,9 +602,13 @@ class Trainer:
                             'saved in the checkpoint, start a new run_name, or continue anyway with the new options: '
                             '`vton train --override`, or `Trainer(..., override=True)` in Python.')
         if changes and self.rank == 0: print(f'notice: {where}: resumed with changed options ({said})')
-        for name in ('G', 'D', 'opt_g', 'opt_d', 'scaler_g', 'scaler_d'):
-            if state[name]: getattr(self, name).load_state_dict(state[name])   # a disabled scaler saved {}
-        if self.G_ema is not None: self.G_ema.load_state_dict(state.get('G_ema') or state['G'])
+        try:
+            for name in ('G', 'D', 'opt_g', 'opt_d', 'scaler_g', 'scaler_d'):
+                if state[name]: getattr(self, name).load_state_dict(state[name])   # a disabled scaler saved {}
+            if self.G_ema is not None: self.G_ema.load_state_dict(state.get('G_ema') or state['G'])
+        except (RuntimeError, ValueError, KeyError) as e:
+            raise VtonError(f'{where}: the checkpoint is for another architecture ({str(e).splitlines()[0][:200]}); '
+                            'resume with the options it was saved with, or start a new run_name') from None
         self.step, self.skipped = state['step'], state['skipped']
         self.paired.load_state_dict(state)
         if self.unpaired is not None: self.unpaired.load_state_dict(state.get('unpaired') or dict(epoch=0, pos=0))

@@ -262,9 +262,11 @@ def pending_pairs(dataset, out_dir, parse_source: str) -> list[int]:
     return [i for i, (p, c) in enumerate(dataset.pairs) if not all(q.exists() for q in _cond_paths(out_dir, p, c).values())]
 
 def save_conditions(out_dir, img_name: str, c_name: str, seg7, warped_cloth, warped_mask):
-    "Store one pair's seg7 (7, H, W) one-hot, warped cloth (3, H, W) in [-1, 1] and mask (1, H, W) in [0, 1]."
-    images = {'seg7': Image.fromarray(seg7.argmax(0).byte().cpu().numpy(), 'L'), 'warped_cloth': to_image(warped_cloth),
-              'warped_mask': Image.fromarray((warped_mask[0] * 255).round().byte().cpu().numpy(), 'L')}
+    "Store one pair's seg7 (7, H, W) one-hot, warped cloth (3, H, W) in [-1, 1] and mask (1, H, W) in [0, 1] (8 bits, rounded)."
+    to_8bit = lambda t: (t.detach().float().cpu() * 255).round().clamp(0, 255).byte().numpy()
+    images = {'seg7': Image.fromarray(seg7.argmax(0).byte().cpu().numpy(), 'L'),
+              'warped_cloth': Image.fromarray(to_8bit((warped_cloth.permute(1, 2, 0) + 1) / 2), 'RGB'),
+              'warped_mask': Image.fromarray(to_8bit(warped_mask[0]), 'L')}
     for kind, path in _cond_paths(out_dir, img_name, c_name).items(): save_image(images[kind], path)
 
 # %% ../nbs/05_pretrained.ipynb #c83fb7b7

@@ -125,7 +125,7 @@ _DISSERTATION = dict(size=(1024, 768), ngf=64, num_upsampling_layers='most', gan
 CONFIGS = {
     'dissertation-image': dict(_DISSERTATION, run_name='dissertation-image', condition='image'),
     'dissertation-morefeatures': dict(_DISSERTATION, run_name='dissertation-morefeatures', condition='more_features'),
-    'demo': dict(run_name='demo', size=(256, 192), ngf=4, num_upsampling_layers='more', condition='more_features',
+    'demo': dict(run_name='demo', size=(128, 96), ngf=16, num_upsampling_layers='normal', condition='more_features',
                  lambda_vgg=0.0, lambda_gp=1.0, gp_every=4, batch_size=1, accum_steps=1, lr_g=1e-3, lr_d=1e-3,
                  betas=(0.5, 0.999), ndf=16, n_layers=3, num_D=2, dropout=0.0, ckpt_every=20, sample_every=10,
                  num_workers=0),

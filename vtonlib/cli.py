@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_cli.ipynb #7c8fccc0
 from __future__ import annotations
-import argparse, errno, sys, time
+import argparse, sys, time
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +12,7 @@ import torch
 import yaml
 from tqdm.auto import tqdm
 
-from .core import VtonError, pick_device, persistent_root, save_image
+from .core import VtonError, persistent_root, pick_device, save_image, storage_error
 from .data import fetch, load_manifest, local_path, make_sample_dataset, sample_tryon
 from .preprocess import preprocess, seg13_to_alias7
 from .dataset import VITONDataset, labels_onehot, to_tensor
@@ -214,13 +214,11 @@ COMMANDS = {
 
 # %% ../nbs/11_cli.ipynb #f28c0a93
 def main(argv=None) -> int:
-    "Run `vton`; problems the user can fix print one clear line and exit with status 1."
+    "Run `vton`; problems the user can fix (bad input, a full or read-only disk) print one line and exit with status 1."
     args = build_parser().parse_args(argv)
     try: COMMANDS[args.command](args)
-    except VtonError as e: print(f'error: {e}', file=sys.stderr); return 1
-    except OSError as e:
-        if e.errno != errno.ENOSPC: raise
-        print(f'error: no space left on the device while writing {e.filename or "a file"}; free some space '
-              'or choose another folder (nothing half-written was kept)', file=sys.stderr)
-        return 1
+    except Exception as e:
+        err = e if isinstance(e, VtonError) else storage_error(e, getattr(e, 'filename', None) or Path.cwd())
+        if err is None: raise
+        print(f'error: {err}', file=sys.stderr); return 1
     return 0

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #4e729d58
 from __future__ import annotations
-import errno, os, random, shutil, sys, tempfile, time
+import errno, json, os, pickle, random, re, shutil, sys, tempfile, time, zipfile
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -13,9 +13,11 @@ import torch
 from PIL import Image
 
 # %% auto #0
-__all__ = ['TEMP_SUFFIX', 'VtonError', 'in_colab', 'mount_drive', 'persistent_root', 'work_root', 'hub_checkpoints', 'env_dir',
-           'storage_error', 'storage_errors', 'atomic_write', 'remove_stale_temps', 'atomic_save', 'save_image',
-           'read_image', 'pick_device', 'amp_dtype', 'seed_everything', 'report_environment']
+__all__ = ['TEMP_SUFFIX', 'PACK_INDEX', 'IMAGE_MODES', 'VtonError', 'in_colab', 'mount_drive', 'persistent_root', 'work_root',
+           'hub_checkpoints', 'env_dir', 'storage_error', 'storage_errors', 'atomic_write', 'overwrite',
+           'remove_stale_temps', 'atomic_save', 'save_image', 'unsafe_member', 'pack_folder', 'unpack_folder',
+           'read_image', 'file_name_problem', 'plain_name', 'inside', 'checkpoint_problem', 'load_torch',
+           'nonfinite_entries', 'pick_device', 'amp_dtype', 'seed_everything', 'report_environment']
 
 # %% ../nbs/00_core.ipynb #862f3bea
 class VtonError(Exception):
@@ -130,6 +132,15 @@ def atomic_write(path, mode: str = 'wb'):
             Path(tmp).unlink(missing_ok=True)
             raise
 
+def overwrite(path, write):
+    "Rewrite `path` in place with `write(file)`, flushed to disk (same file: Drive trashes no copy); emptied if it fails."
+    path = Path(path)
+    with storage_errors(path.parent):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, 'wb', buffering=0) as f:
+            try: write(f); os.fsync(f.fileno())
+            except BaseException: os.ftruncate(f.fileno(), 0); raise      # nothing half-written stays behind
+
 def remove_stale_temps(folder, older_than: float = 0) -> list[Path]:
     "Delete the temporary files that interrupted `atomic_write`s left in `folder` (older than `older_than` s)."
     now, removed = time.time(), []
@@ -150,16 +161,117 @@ def save_image(im: Image.Image, path, **kwargs):
     fmt = 'JPEG' if Path(path).suffix.lower() in ('.jpg', '.jpeg') else 'PNG'
     with atomic_write(path) as f: im.save(f, format=fmt, **kwargs)
 
+# %% ../nbs/00_core.ipynb #545f2325
+PACK_INDEX = 'pack.json'
+
+def unsafe_member(name: str) -> bool:
+    "Whether an archive member `name` would land outside the folder it is extracted to."
+    p = Path(name.replace('\\', '/'))
+    return p.is_absolute() or '..' in p.parts or (len(name) > 1 and name[1] == ':')
+
+def pack_folder(folder, dest, key: str, files_per_pack: int = 5000) -> list[Path]:
+    "Store the files under `folder` in a few zip archives in `dest`, tagged with `key`; returns the archives."
+    folder, dest = Path(folder), Path(dest)
+    files = sorted(p for p in folder.rglob('*') if p.is_file() and not p.name.endswith(TEMP_SUFFIX))
+    names = [f'pack-{i:03d}.zip' for i in range(max(1, -(-len(files) // files_per_pack)))]
+    overwrite(dest / PACK_INDEX, lambda f: f.write(b'{}'))               # no pack is trusted until the index is rewritten
+    for i, name in enumerate(names):
+        def write(f, chunk=files[i * files_per_pack:(i + 1) * files_per_pack]):
+            with zipfile.ZipFile(f, 'w', zipfile.ZIP_STORED) as z:
+                for p in chunk: z.write(p, p.relative_to(folder).as_posix())
+        overwrite(dest / name, write)
+    for old in dest.glob('pack-*.zip'):
+        if old.name not in names: old.unlink()
+    overwrite(dest / PACK_INDEX, lambda f: f.write(json.dumps({'key': key, 'packs': names, 'files': len(files)}).encode()))
+    return [dest / n for n in names]
+
+def unpack_folder(dest, folder, key: str) -> bool:
+    "Restore into `folder` what `pack_folder` stored in `dest` under `key`; False if none, another key, or damaged."
+    dest, folder = Path(dest), Path(folder)
+    try: index = json.loads((dest / PACK_INDEX).read_text())
+    except (OSError, ValueError): return False
+    if not isinstance(index, dict) or index.get('key') != key: return False
+    try:
+        with storage_errors(folder):
+            for name in index['packs']:
+                with zipfile.ZipFile(dest / name) as z:
+                    for m in z.infolist():
+                        if unsafe_member(m.filename): return False
+                        target = folder / m.filename
+                        if not (target.is_file() and target.stat().st_size == m.file_size): z.extract(m, folder)
+    except (OSError, KeyError, zipfile.BadZipFile): return False
+    return True
+
 # %% ../nbs/00_core.ipynb #e65ca2fe
+IMAGE_MODES = ('1', 'L', 'LA', 'P', 'PA', 'RGB', 'RGBA', 'RGBX', 'CMYK', 'YCbCr', 'LAB', 'HSV')   # 8 bits a channel
+
 def read_image(path, mode: str | None = 'RGB') -> Image.Image:
-    "Open and fully decode an image (converted to `mode` unless None); a bad file raises `VtonError`."
+    "Open and fully decode an 8-bit image (converted to `mode` unless None); a bad file raises `VtonError`."
     try:
         with Image.open(path) as im:
+            if im.mode not in IMAGE_MODES:
+                raise VtonError(f'{path}: image mode {im.mode} ({"16/32-bit or float" if im.mode[0] in "IF" else "unsupported"}) '
+                                'is not read correctly as 8-bit RGB or grey; convert it to 8-bit RGB (or a palette PNG for parse maps)')
             im.load()
             return im.convert(mode) if mode and im.mode != mode else im.copy()
     except FileNotFoundError: raise VtonError(f'{path}: file not found') from None
     except (OSError, SyntaxError, ValueError) as e:
         raise VtonError(f'{path}: not a readable image ({e}); re-download or remove it') from None
+
+# %% ../nbs/00_core.ipynb #66a7eafc
+_CONTROL = re.compile(r'[\x00-\x1f\x7f-\x9f\u2028\u2029]')
+
+def file_name_problem(name: str) -> str | None:
+    "Why `name` is not a plain file name that stays inside the folder it is joined to, or None when it is."
+    if not name: return 'is empty'
+    if _CONTROL.search(name): return 'contains a control character'
+    if '/' in name or '\\' in name: return 'contains a path separator'
+    if '..' in name: return 'contains ".."'
+    if name.startswith('.'): return 'starts with a dot (a hidden file)'
+    if ':' in name: return 'contains ":" (a drive letter or a stream name)'
+    return None
+
+def plain_name(name: str, source='name') -> str:
+    "`name` when it is a plain file name (see `file_name_problem`); else a `VtonError` naming `source`."
+    if problem := file_name_problem(name): raise VtonError(f'{source}: {name!r} {problem}; use plain file names such as 00891_00.jpg')
+    return name
+
+def inside(folder, name: str, source='name') -> Path:
+    "The path of plain file `name` in `folder`, proven not to leave it."
+    path = Path(folder) / plain_name(name, source)
+    if path.resolve().parent != Path(folder).resolve():
+        raise VtonError(f'{source}: {name!r} would be written outside {folder}; use plain file names')
+    return path
+
+# %% ../nbs/00_core.ipynb #48a4d394
+def checkpoint_problem(e: Exception) -> str:
+    "What a `torch.load(weights_only=True)` failure `e` means, and what to do, in words."
+    text = str(e)
+    if 'not an allowed global' in text or 'Unsupported global' in text:
+        return ('holds Python objects that torch.load(weights_only=True) refuses to run; if you trust its source, load it '
+                'once with weights_only=False and save only its tensors (e.g. torch.save(model.state_dict(), path))')
+    if isinstance(e, EOFError) or 'central directory' in text or 'zip archive' in text or 'unexpected EOF' in text:
+        return f'is truncated or corrupt ({type(e).__name__}); fetch or save it again'
+    if isinstance(e, (pickle.UnpicklingError, KeyError, ValueError, UnicodeDecodeError)):
+        return 'is not a torch file (an HTML page or text?); fetch it again'
+    return f'could not be read ({type(e).__name__}: {text[:200]})'
+
+def load_torch(path, map_location='cpu', **kwargs):
+    "`torch.load(path, weights_only=True)`; a missing or bad file raises a one-line `VtonError` saying which problem it is."
+    path = Path(path)
+    if not path.is_file(): raise VtonError(f'{path}: file not found')
+    try:
+        with storage_errors(path): return torch.load(path, map_location=map_location, weights_only=True, **kwargs)
+    except VtonError: raise
+    except Exception as e: raise VtonError(f'{path}: {checkpoint_problem(e)}') from None
+
+# %% ../nbs/00_core.ipynb #db92d572
+def nonfinite_entries(obj, prefix: str = '') -> list[str]:
+    "The names of the floating-point tensors in a nested state (dicts, lists) that hold a NaN or an infinity."
+    if torch.is_tensor(obj):
+        return [prefix or 'tensor'] if obj.is_floating_point() and not bool(torch.isfinite(obj).all()) else []
+    items = obj.items() if isinstance(obj, dict) else enumerate(obj) if isinstance(obj, (list, tuple)) else ()
+    return [name for k, v in items for name in nonfinite_entries(v, f'{prefix}.{k}' if prefix else str(k))]
 
 # %% ../nbs/00_core.ipynb #4da4287d
 def pick_device(device=None) -> torch.device:
@@ -190,4 +302,7 @@ def report_environment(device=None) -> dict:
         p = torch.cuda.get_device_properties(device)
         info.update(gpu=p.name, gpu_memory_gib=round(p.total_memory / 2**30, 1))
     for k, v in info.items(): print(f'{k:>24}: {v}')
+    if device.type != 'cuda':
+        print('no GPU: on Colab choose Runtime > Change runtime type > T4 GPU and run this cell again; on the CPU only '
+              'the demo and the tests are practical (training at 1024x768 would take months)')
     return info

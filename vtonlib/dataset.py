@@ -13,7 +13,7 @@ import torch
 from PIL import Image
 from tqdm.auto import tqdm
 
-from .core import VtonError, read_image
+from .core import VtonError, plain_name, read_image
 from .data import read_pairs
 from .preprocess import (cache_dir, grey_mask, lip_to_seg13, load_index, load_keypoints, load_person,
                                 onehot, parse_agnostic, person_paths, read_cached, read_parse,
@@ -31,6 +31,7 @@ def resolve_pairs(root, mode='train', pairs=None, paired=False) -> list[tuple[st
     if pairs is None: pairs = f'{mode}_pairs.txt'
     if isinstance(pairs, (str, os.PathLike)): pairs = read_pairs(Path(root) / pairs)
     elif not pairs: raise VtonError('the list of pairs is empty; give at least one (person, cloth) pair')
+    else: pairs = [(plain_name(img, f'pairs[{i}]'), plain_name(cloth, f'pairs[{i}]')) for i, (img, cloth) in enumerate(pairs)]
     return [(img, img) if paired else (img, cloth) for img, cloth in pairs]
 
 # %% ../nbs/03_dataset.ipynb #5e1cd7ed

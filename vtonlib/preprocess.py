@@ -69,6 +69,9 @@ def load_keypoints(path) -> np.ndarray:
     kp = np.asarray(people[0].get('pose_keypoints_2d', []), dtype=np.float64)
     if kp.size != 75: raise VtonError(f'{path}: expected 75 BODY_25 numbers in pose_keypoints_2d, found {kp.size}')
     kp = kp.reshape(25, 3)
+    if not np.isfinite(kp).all():
+        raise VtonError(f'{path}: keypoints {sorted(set(np.nonzero(~np.isfinite(kp))[0].tolist()))} are NaN or infinite; '
+                        're-run OpenPose on this photo or remove this person from the pair list')
     require_torso(kp, path)
     return kp
 

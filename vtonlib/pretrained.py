@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_pretrained.ipynb #51ca3200
 from __future__ import annotations
-import json, logging, pickle
+import hashlib, json, logging
 from pathlib import Path
 
 import numpy as np
@@ -14,34 +14,29 @@ from torch import nn
 from torch.nn import functional as F
 from tqdm.auto import tqdm
 
-from .core import VtonError, amp_dtype, atomic_write, read_image, save_image
+from .core import (VtonError, amp_dtype, atomic_write, inside, load_torch, nonfinite_entries, read_image, save_image,
+                          storage_errors)
 from .data import fetch, local_path
 from .preprocess import onehot, seg13_to_alias7
 from .dataset import VITONDataset, to_tensor
 from .networks import ALIASGenerator, GMM, SegGenerator
 
 # %% auto #0
-__all__ = ['CHECKPOINTS', 'SEG_SIZE', 'log', 'COND_KINDS', 'read_state_dict', 'load_strict', 'build_network', 'load_pretrained',
-           'alias_inputs', 'seg_noise', 'gaussian_blur', 'TryOnPipeline', 'result_name', 'to_image', 'save_result',
-           'pair_batches', 'tryon', 'pending_pairs', 'save_conditions', 'precompute_conditions', 'ConditionDataset']
+__all__ = ['CHECKPOINTS', 'SEG_SIZE', 'log', 'RESULTS_RECORD', 'COND_KINDS', 'read_state_dict', 'load_strict', 'build_network',
+           'load_pretrained', 'alias_inputs', 'seg_noise', 'gaussian_blur', 'TryOnPipeline', 'result_name', 'to_image',
+           'save_result', 'pair_batches', 'model_digest', 'tryon', 'pending_pairs', 'save_conditions',
+           'precompute_conditions', 'ConditionDataset']
 
 # %% ../nbs/05_pretrained.ipynb #009a2896
 def read_state_dict(path) -> dict:
-    "A state dict (str -> tensor) from `path`, read with `weights_only=True`; any problem raises `VtonError`."
-    path = Path(path)
-    if not path.is_file(): raise VtonError(f'{path}: checkpoint not found')
-    try: sd = torch.load(path, map_location='cpu', weights_only=True)
-    except pickle.UnpicklingError as e:
-        if 'Unsupported global' not in str(e):   # garbage, not a refused object
-            raise VtonError(f'{path}: truncated or corrupt checkpoint ({e}); delete it and download it again') from None
-        raise VtonError(f'{path}: refused by torch.load(weights_only=True): it holds Python objects, not only '
-                        'tensors; re-save the weights with torch.save(model.state_dict(), path)') from None
-    except Exception as e:
-        raise VtonError(f'{path}: truncated or corrupt checkpoint ({type(e).__name__}: {e}); '
-                        'delete it and download it again') from None
+    "A state dict (str -> finite tensor) from `path`, read with `weights_only=True`; any problem raises `VtonError`."
+    sd = load_torch(path)
     if not isinstance(sd, dict) or not sd or not all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in sd.items()):
         raise VtonError(f'{path}: not a state dict (a dict of parameter names to tensors) but a {type(sd).__name__}; '
                         'save one with torch.save(model.state_dict(), path)')
+    if bad := nonfinite_entries(sd):
+        raise VtonError(f'{path}: {len(bad)} weight tensors hold NaN or infinity ({", ".join(bad[:3])}); the file is damaged '
+                        'or its training diverged: use another checkpoint')
     return sd
 
 # %% ../nbs/05_pretrained.ipynb #2c98c78d
@@ -231,17 +226,31 @@ def pair_batches(dataset, indices, batch_size=4, num_workers=0, desc=''):
     if skipped: log.warning('%d pairs skipped (see above)', len(skipped))
 
 # %% ../nbs/05_pretrained.ipynb #47fc773d
+def model_digest(model: nn.Module) -> str:
+    "A short digest of a model's weights: results made by other weights are not reused."
+    h = hashlib.sha256()
+    for k, v in model.state_dict().items(): h.update(k.encode()); h.update(v.detach().cpu().contiguous().view(torch.uint8).numpy())
+    return h.hexdigest()[:16]
+
+RESULTS_RECORD = '.vtonlib-results.json'
+
 def tryon(pipeline: TryOnPipeline, dataset, out_dir, batch_size: int = 4, num_workers: int = 0,
           amp=False, seed: int = 0) -> list[Path]:
-    "Write the try-on image of every pair of `dataset` to `out_dir` (resumable); returns the paths present."
-    out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
-    names = [result_name(p, c) for p, c in dataset.pairs]
-    todo = [i for i, n in enumerate(names) if not (out_dir / n).exists()]
+    "Write the try-on image of every pair of `dataset` to `out_dir` (resumable; redone for other weights); returns the paths present."
+    out_dir = Path(out_dir)
+    paths = [inside(out_dir, result_name(p, c), 'pair list') for p, c in dataset.pairs]
+    record, made_by = out_dir / RESULTS_RECORD, {'alias': model_digest(pipeline.alias)}
+    with storage_errors(out_dir):
+        out_dir.mkdir(parents=True, exist_ok=True)
+        if not record.exists() or json.loads(record.read_text()) != made_by:
+            for p in paths: p.unlink(missing_ok=True)              # made by other weights: redo them
+            with atomic_write(record, 'w') as f: json.dump(made_by, f)
+    todo = [i for i, p in enumerate(paths) if not p.exists()]
     generator = torch.Generator(pipeline.device).manual_seed(seed)
     for batch in pair_batches(dataset, todo, batch_size, num_workers, desc='try-on'):
         for img_name, c_name, image in zip(batch['img_name'], batch['c_name'], pipeline(batch, amp, generator)['output']):
-            save_result(image, out_dir / result_name(img_name, c_name))
-    return [out_dir / n for n in names if (out_dir / n).exists()]
+            save_result(image, inside(out_dir, result_name(img_name, c_name), 'pair list'))
+    return [p for p in paths if p.exists()]
 
 # %% ../nbs/05_pretrained.ipynb #3df9e610
 COND_KINDS = ('seg7', 'warped_cloth', 'warped_mask')

@@ -1,20 +1,39 @@
-"""GPU checks. Part 1: 1024x768 try-on inference in fp32 and fp16 autocast (generated weights).
+"""GPU checks. Part 1: 1024x768 try-on inference in fp32 and fp16 autocast. Part 2: 1024x768 training steps.
 
-Usage: python bench/gpu_check.py [--batch 2] [--images 8]
-Prints images/s and peak GPU memory for each precision, and how far the fp16 results are from fp32:
-end to end (Seg's arg-max may flip a few pixels, which moves everything after it) and for ALIAS
-alone on identical fp32 conditions. fp32 means true fp32 (TF32 switched off).
+Usage: python bench/gpu_check.py [--part 1 2] [--batch 2] [--images 8] [--steps 3] [--amp fp16 bf16]
+                                 [--grad-checkpoint off on] [--compile off on] [--size 1024x768] [--device cuda]
+       python bench/gpu_check.py --part 2 --device cpu --size 128x96 --steps 1 --amp off --compile off \
+                                 --set ngf=4 ndf=8 n_layers=3 num_upsampling_layers=normal accum_steps=1   # CPU smoke run
+
+Part 1 prints images/s and peak GPU memory for each precision, and how far the fp16 results are from
+fp32: end to end (Seg's arg-max may flip a few pixels, which moves everything after it) and for
+ALIAS alone on identical fp32 conditions. fp32 means true fp32 (TF32 switched off). Generated weights.
+
+Part 2 times optimizer steps (batch 1 x 4 accumulated micro-batches) of vtonlib's `Trainer` with
+vtonlib's recipe (`vtonlib`) and with the dissertation's (`dissertation-morefeatures`), for each
+precision (fp16 with GradScaler, as on a T4; bf16), with and without gradient checkpointing and
+with and without `torch.compile` (compile with checkpointing is refused by the config, and says
+so), then the dissertation's own loop (the copy in bench/train_step.py) in each precision: seconds
+per optimizer step after one warm-up step (which also compiles), and peak GPU memory. The data are
+synthetic persons, the VGG19 of the loss has random weights (nothing downloads; same cost).
 """
-import argparse, tempfile, time
+import argparse, gc, math, sys, tempfile, time
+from pathlib import Path
 
 import torch
 
+sys.path.insert(0, str(Path(__file__).parent))
+from train_step import dissertation_steps        # the dissertation's loop; gives the VGG loss random weights
+from vtonlib.cli import load_config, parse_size
+from vtonlib.core import VtonError
 from vtonlib.data import make_sample_dataset
 from vtonlib.dataset import VITONDataset
 from vtonlib.networks import ALIASGenerator, GMM, SegGenerator, fill_deterministic
-from vtonlib.pretrained import TryOnPipeline, alias_inputs
+from vtonlib.pretrained import ConditionDataset, TryOnPipeline, alias_inputs, precompute_conditions
+from vtonlib.train import TrainConfig, Trainer
 
 SIZE = (1024, 768)
+DTYPES = {'fp16': torch.float16, 'bf16': torch.bfloat16, 'off': None}   # 'off': fp32, for CPU smoke runs
 
 
 def timed(pipe, batch, amp, images, seed=0):
@@ -59,13 +78,77 @@ def part1(batch_size=2, images=8):
     print(f'ALIAS alone on the same fp32 conditions: max |diff| {d.max().item():.4f}, mean {d.mean().item():.5f}')
 
 
+def timed_steps(steps, run, device) -> tuple[float, float]:
+    "(seconds per optimizer step, peak GPU MiB) of `steps` steps of the generator `run`, after its first (warm-up) step."
+    next(run)
+    if device.type == 'cuda': torch.cuda.synchronize(); torch.cuda.reset_peak_memory_stats()
+    t = time.perf_counter()
+    for _ in range(steps): next(run)
+    if device.type == 'cuda': torch.cuda.synchronize()
+    peak = torch.cuda.max_memory_allocated() / 2 ** 20 if device.type == 'cuda' else float('nan')
+    return (time.perf_counter() - t) / steps, peak
+
+
+def trainer_steps(cfg, dataset):
+    "vtonlib's Trainer on `dataset`, endless optimizer steps; yields after each."
+    t = Trainer(cfg, dataset)
+    while True: t.train_step(); t.step += 1; yield
+
+
+def part2(size, device, amps, checkpoints, compiles, steps, overrides):
+    "Training steps at `size` on `device`: vtonlib's Trainer with both recipes, and the dissertation's own loop."
+    device = torch.device(device)
+    with tempfile.TemporaryDirectory() as d:
+        root = make_sample_dataset(f'{d}/data', n=4, size=size)
+        data = VITONDataset(root, 'train', size=size)
+        cond = precompute_conditions(data, f'{d}/cond', 'gt', gmm=fill_deterministic(GMM()), device=device)
+        dataset = ConditionDataset(data, cond)
+        name = torch.cuda.get_device_name() if device.type == 'cuda' else f'CPU, {torch.get_num_threads()} threads'
+        base = [f'data_root={root}', f'cond_dir={cond}', f'run_dir={d}/run', f'size=[{size[0]}, {size[1]}]',
+                f'device={device}', 'num_workers=0', 'batch_size=1', 'accum_steps=4']
+        configs = {r: load_config(r, [*base, *overrides]).to_dict() for r in ('vtonlib', 'dissertation-morefeatures')}
+        accum = configs['vtonlib']['accum_steps']
+        print(f'part 2: training steps {size[0]}x{size[1]}, batch 1 x {accum} accumulated, {name}, torch {torch.__version__}, '
+              f'mean of {steps} optimizer steps after a warm-up step; {" ".join(overrides) or "full-size networks"}')
+        print('| loop | recipe | precision | grad checkpoint | compile | s / optimizer step | peak GPU MiB |')
+        print('|---|---|---|---|---|---:|---:|')
+        cases = [(recipe, amp, ckpt, comp) for recipe in ('vtonlib', 'dissertation-morefeatures') for amp in amps
+                 for ckpt in checkpoints for comp in compiles] + [('loop', amp, False, False) for amp in amps]
+        for recipe, amp, ckpt, comp in cases:
+            label = ('Trainer', recipe) if recipe != 'loop' else ('dissertation loop', 'dissertation-morefeatures')
+            precision = {'fp16': 'fp16 + GradScaler', 'bf16': 'bf16', 'off': 'fp32'}[amp]
+            row = f'| {label[0]} | {label[1]} | {precision} | {ckpt} | {comp} |'
+            try:
+                cfg = TrainConfig.from_dict({**configs[label[1]], 'amp': amp, 'grad_checkpoint': ckpt, 'compile': comp})
+                run = trainer_steps(cfg, dataset) if recipe != 'loop' else \
+                    dissertation_steps(cfg, steps + 1, device.type, DTYPES[amp])
+                seconds, peak = timed_steps(steps, run, device)
+                print(f'{row} {seconds:.3f} | {"n/a" if math.isnan(peak) else f"{peak:.0f}"} |', flush=True)
+            except VtonError as e: print(f'{row} refused: {e} | |', flush=True)
+            except torch.cuda.OutOfMemoryError: print(f'{row} out of memory | |', flush=True)
+            run = None; gc.collect()
+            if device.type == 'cuda': torch.cuda.empty_cache()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument('--batch', type=int, default=2)
-    ap.add_argument('--images', type=int, default=8)
+    ap.add_argument('--part', type=int, nargs='+', default=[1, 2], choices=[1, 2])
+    ap.add_argument('--batch', type=int, default=2, help='part 1: images per batch')
+    ap.add_argument('--images', type=int, default=8, help='part 1: images timed')
+    ap.add_argument('--steps', type=int, default=3, help='part 2: optimizer steps timed')
+    ap.add_argument('--amp', nargs='+', default=['fp16', 'bf16'], choices=list(DTYPES))
+    ap.add_argument('--grad-checkpoint', nargs='+', default=['off', 'on'], choices=['off', 'on'])
+    ap.add_argument('--compile', nargs='+', default=['off', 'on'], choices=['off', 'on'])
+    ap.add_argument('--size', type=parse_size, default=SIZE, help='part 2: HEIGHTxWIDTH')
+    ap.add_argument('--device', default='cuda', help="part 2: 'cuda' or 'cpu'")
+    ap.add_argument('--set', nargs='*', default=[], metavar='KEY=VALUE', help='part 2: config changes, e.g. ngf=4')
     args = ap.parse_args()
-    if not torch.cuda.is_available(): raise SystemExit('gpu_check needs a CUDA GPU')
-    part1(args.batch, args.images)
+    if (1 in args.part or args.device.startswith('cuda')) and not torch.cuda.is_available():
+        raise SystemExit('gpu_check needs a CUDA GPU (part 2 runs on the CPU with --part 2 --device cpu)')
+    if 1 in args.part: part1(args.batch, args.images)
+    if 2 in args.part:
+        on = lambda flags: [f == 'on' for f in flags]
+        part2(args.size, args.device, args.amp, on(args.grad_checkpoint), on(args.compile), args.steps, args.set)
 
 
 if __name__ == '__main__':

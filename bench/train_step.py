@@ -4,8 +4,9 @@ Usage: OMP_NUM_THREADS=2 python bench/train_step.py [--steps 2] [--size 256 192]
 
 Both loops train the same networks (vtonlib's ALIAS generator, ngf 16, 'more' upsampling, and its
 multi-scale discriminator: ndf 64, 2 scales, dropout 0.2, 5 layers because 6 do not fit 192 pixels)
-with the same recipe: batch 1 x 4 accumulated micro-batches, Adam 1e-4 / 4e-4,
-G = adv + 10 L1 + 10 VGG, D = adv + 10 GP, on the embedded sample data (conditions precomputed with
+with the same recipe, the dissertation's (vtonlib's `dissertation-*` configs): batch 1 x 4
+accumulated micro-batches, Adam 1e-4 / 4e-4, G = adv + 10 L1 + 10 VGG, D = adv + 10 GP (WGAN-GP),
+on the embedded sample data (conditions precomputed with
 the true parse and a GMM with generated weights). The VGG19 has random weights (nothing is
 downloaded); it costs the same as the real one. The dissertation's loop is re-implemented as
 printed: one generator forward per micro-batch, D loss and G loss backpropagated through the
@@ -26,67 +27,72 @@ from vtonlib.data import make_sample_dataset
 from vtonlib.dataset import VITONDataset
 from vtonlib.networks import GMM, fill_deterministic
 from vtonlib.pretrained import ConditionDataset, alias_inputs, precompute_conditions
-from vtonlib.train import Trainer, TrainConfig, build_discriminator, build_generator
+from vtonlib.train import Trainer, build_discriminator, build_generator, named_config
 
 # a VGG19 with random weights in place of the downloaded one (same architecture, same cost)
 losses.fetch = lambda name: None
 losses.vgg19_features = lambda path: make_layers(cfgs['E'])[:losses.VGG_SLICES[-1]].requires_grad_(False).eval()
 
 
+DISSERTATION = {'image': 'dissertation-image', 'more_features': 'dissertation-morefeatures'}
+
+
 def config(args, condition, run_dir):
-    return TrainConfig(data_root=f'{args.data}/data', cond_dir=f'{args.data}/cond', run_dir=run_dir, size=tuple(args.size),
-                       ngf=args.ngf, num_upsampling_layers='more', condition=condition, n_layers=5, num_workers=0,
-                       amp='off', ckpt_every=10**9, sample_every=10**9)
+    return named_config(DISSERTATION[condition], data_root=f'{args.data}/data', cond_dir=f'{args.data}/cond',
+                        run_dir=run_dir, size=tuple(args.size), ngf=args.ngf, num_upsampling_layers='more', n_layers=5,
+                        num_workers=0, amp='off', ckpt_every=10**9, sample_every=10**9)
 
 
 def rss_mb(): return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def dissertation_gradient_penalty(discriminator, real_data, fake_data):
+def dissertation_gradient_penalty(discriminator, real_data, fake_data, device):
     "Figure 7: WGAN-GP on the first scale's output only."
-    alpha = torch.rand(real_data.size(0), 1, 1, 1)
+    alpha = torch.rand(real_data.size(0), 1, 1, 1).to(device)
     interpolates = (alpha * real_data + ((1 - alpha) * fake_data)).requires_grad_(True)
     d_interpolates = discriminator(interpolates)
     gradients = torch.autograd.grad(outputs=d_interpolates[0], inputs=interpolates,
-                                    grad_outputs=torch.ones(d_interpolates[0].size()), create_graph=True,
+                                    grad_outputs=torch.ones(d_interpolates[0].size()).to(device), create_graph=True,
                                     retain_graph=True, only_inputs=True)[0]
     return ((gradients.view(gradients.size(0), -1).norm(2, dim=1) - 1) ** 2).mean()
 
 
-def dissertation_steps(cfg, steps):
-    "Figure 5's loop, `steps` optimizer steps of `accum_steps` micro-batches; yields after each."
+def dissertation_steps(cfg, steps, device='cpu', dtype=None):
+    "Figure 5's loop on `device` (autocast to `dtype`, one GradScaler for fp16), `steps` optimizer steps; yields after each."
     torch.manual_seed(0)
-    alias, D = build_generator(cfg), build_discriminator(cfg)
+    alias, D = build_generator(cfg).to(device), build_discriminator(cfg).to(device)
     outputs = lambda x: [scale[-1] for scale in D(x)]          # the dissertation's D returned the maps only
-    vgg = losses.VGGPerceptualLoss()
+    vgg = losses.VGGPerceptualLoss().to(device)
     optimizer_G = torch.optim.Adam(alias.parameters(), lr=cfg.lr_g)
     optimizer_D = torch.optim.Adam(D.parameters(), lr=cfg.lr_d)
-    scaler = torch.amp.GradScaler('cpu', enabled=False)       # fp32 on the CPU, like vtonlib's trainer
+    scaler = torch.amp.GradScaler(device, enabled=dtype == torch.float16)   # fp32 on the CPU, like vtonlib's trainer
     adversarial_loss = torch.nn.BCEWithLogitsLoss()
     data = ConditionDataset(VITONDataset(cfg.data_root, 'train', size=cfg.size), cfg.cond_dir)
     loader = torch.utils.data.DataLoader(data, batch_size=1, shuffle=True)
     i = 0
     while True:
         for batch in loader:
+            batch = {k: v.to(device) for k, v in batch.items() if torch.is_tensor(v)}
             img, img_agnostic, pose = batch['img'], batch['img_agnostic'], batch['pose']
             alias_input, parse, parse_div, misalign_mask = alias_inputs(batch['seg7'], batch['warped_cloth'],
                                                                         batch['warped_mask'], img_agnostic, pose)
             cond = [alias_input, parse, parse_div, misalign_mask] if cfg.condition == 'more_features' else []
-            fake_output = alias(alias_input, parse, parse_div, misalign_mask)
-            real_input = torch.cat(cond + [img], dim=1)
-            real_output = outputs(real_input)
-            fake_input_detached = torch.cat(cond + [fake_output.detach()], dim=1)
-            fake_output_detached = outputs(fake_input_detached)
-            d_loss_real = sum(adversarial_loss(o, torch.ones_like(o)) for o in real_output)
-            d_loss_fake = sum(adversarial_loss(o, torch.zeros_like(o)) for o in fake_output_detached)
-            gp = dissertation_gradient_penalty(outputs, real_input, fake_input_detached)
-            d_loss = (d_loss_real + d_loss_fake) * 0.5 + 10 * gp
-            fake_output_g = outputs(torch.cat(cond + [fake_output], dim=1))
-            g_adversarial_loss = sum(adversarial_loss(o, torch.ones_like(o)) for o in fake_output_g)
-            g_feature_matching_loss = F.l1_loss(fake_output, img)   # its "feature matching" compared images
-            g_loss = g_adversarial_loss + 10 * g_feature_matching_loss + 10 * vgg(fake_output, img)
-            scaler.scale(d_loss).backward(retain_graph=True)
-            scaler.scale(g_loss).backward()
+            with torch.autocast(device, dtype=dtype, enabled=dtype is not None):   # the whole step, as printed
+                fake_output = alias(alias_input, parse, parse_div, misalign_mask)
+                real_input = torch.cat(cond + [img], dim=1)
+                real_output = outputs(real_input)
+                fake_input_detached = torch.cat(cond + [fake_output.detach()], dim=1)
+                fake_output_detached = outputs(fake_input_detached)
+                d_loss_real = sum(adversarial_loss(o, torch.ones_like(o)) for o in real_output)
+                d_loss_fake = sum(adversarial_loss(o, torch.zeros_like(o)) for o in fake_output_detached)
+                gp = dissertation_gradient_penalty(outputs, real_input, fake_input_detached, device)
+                d_loss = (d_loss_real + d_loss_fake) * 0.5 + 10 * gp
+                fake_output_g = outputs(torch.cat(cond + [fake_output], dim=1))
+                g_adversarial_loss = sum(adversarial_loss(o, torch.ones_like(o)) for o in fake_output_g)
+                g_feature_matching_loss = F.l1_loss(fake_output, img)   # its "feature matching" compared images
+                g_loss = g_adversarial_loss + 10 * g_feature_matching_loss + 10 * vgg(fake_output, img)
+                scaler.scale(d_loss).backward(retain_graph=True)
+                scaler.scale(g_loss).backward()
             if (i + 1) % cfg.accum_steps == 0:
                 scaler.step(optimizer_D); scaler.update(); optimizer_D.zero_grad()
                 scaler.step(optimizer_G); scaler.update(); optimizer_G.zero_grad()

@@ -161,7 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_size(d)
     d = sub.add_parser('train', help='adversarial training of the ALIAS generator (resumes automatically)')
     d.add_argument('root', help='dataset folder in the VITON-HD layout')
-    d.add_argument('--config', default='dissertation-morefeatures',
+    d.add_argument('--config', default='vtonlib',
                    help=f'a named config ({", ".join(CONFIGS)}) or a JSON/YAML file')
     d.add_argument('--set', nargs='*', default=[], metavar='KEY=VALUE', help='override config options')
     d.add_argument('--steps', type=int, required=True, help='train until this optimizer step')

@@ -12,7 +12,7 @@ from torch.nn.utils.parametrizations import spectral_norm
 from .core import VtonError
 
 # %% auto #0
-__all__ = ['NORMS', 'CONDITION_CHANNELS', 'MORE_FEATURES', 'NLayerDiscriminator', 'MultiScaleDiscriminator',
+__all__ = ['NORMS', 'DROPOUT_AT', 'CONDITION_CHANNELS', 'MORE_FEATURES', 'NLayerDiscriminator', 'MultiScaleDiscriminator',
            'discriminator_input']
 
 # %% ../nbs/06_discriminator.ipynb #9c263b80
@@ -23,6 +23,7 @@ def _conv(in_nc: int, out_nc: int, stride: int, spectral: bool) -> nn.Module:
 
 # %% ../nbs/06_discriminator.ipynb #fc1e9fca
 NORMS = ('instance', 'none')
+DROPOUT_AT = ('inner', 'last')   # after every inner block (the dissertation's) | before the output convolution only
 
 def _norm(norm: str, nc: int) -> nn.Module:
     "The normalisation layer named `norm` for `nc` channels."
@@ -33,32 +34,34 @@ def _norm(norm: str, nc: int) -> nn.Module:
 class NLayerDiscriminator(nn.Module):
     "One scale: `n_layers` stride-2 convolutions from `ndf` doubling to 512 channels, then a patch-logit map."
     def __init__(self, input_nc: int, ndf: int = 64, n_layers: int = 6, dropout: float = 0.2,
-                 spectral: bool = True, norm: str = 'instance'):
+                 spectral: bool = True, norm: str = 'instance', dropout_at: str = 'inner'):
         super().__init__()
+        if dropout_at not in DROPOUT_AT:
+            raise VtonError(f'discriminator dropout_at {dropout_at!r} is unknown; use one of {DROPOUT_AT}')
         chans = [min(ndf * 2**n, 512) for n in range(n_layers)]
         self.blocks = nn.ModuleList([nn.Sequential(nn.Conv2d(input_nc, chans[0], 4, 2, 1), nn.LeakyReLU(0.2))])
         self.blocks.extend(nn.Sequential(_conv(a, b, 2, spectral), _norm(norm, b), nn.LeakyReLU(0.2))
                            for a, b in zip(chans, chans[1:]))
         self.out = _conv(chans[-1], 1, 1, spectral)
-        self.dropout = nn.Dropout(dropout)
+        self.dropout, self.dropout_at = nn.Dropout(dropout), dropout_at
 
     def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
         "Every block's output, then the patch logits."
-        feats = []
+        feats, last = [], len(self.blocks) - 1
         for i, block in enumerate(self.blocks):
             x = block(x)
             feats.append(x)
-            if i > 0: x = self.dropout(x)   # the dissertation drops the inner layers' outputs only
+            if i == last or (i > 0 and self.dropout_at == 'inner'): x = self.dropout(x)
         return feats + [self.out(x)]
 
 # %% ../nbs/06_discriminator.ipynb #d76ed4d7
 class MultiScaleDiscriminator(nn.Module):
     "`num_D` scales of `NLayerDiscriminator`, each on a 2x average-pooled copy of the previous scale's input."
     def __init__(self, input_nc: int, ndf: int = 64, n_layers: int = 6, num_D: int = 2, dropout: float = 0.2,
-                 spectral: bool = True, norm: str = 'instance'):
+                 spectral: bool = True, norm: str = 'instance', dropout_at: str = 'inner'):
         super().__init__()
         self.n_layers, self.num_D = n_layers, num_D
-        self.scales = nn.ModuleList(NLayerDiscriminator(input_nc, ndf, n_layers, dropout, spectral, norm)
+        self.scales = nn.ModuleList(NLayerDiscriminator(input_nc, ndf, n_layers, dropout, spectral, norm, dropout_at)
                                     for _ in range(num_D))
 
     @property

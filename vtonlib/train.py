@@ -22,14 +22,15 @@ from tqdm.auto import tqdm
 from .core import VtonError, amp_dtype, atomic_save, atomic_write, pick_device, save_image, seed_everything, persistent_root
 from .networks import ALIASGenerator
 from .pretrained import ConditionDataset, alias_inputs, load_pretrained
-from .discriminator import CONDITION_CHANNELS, MultiScaleDiscriminator, discriminator_input
-from .losses import GANLoss, VGGPerceptualLoss, feature_matching_loss, gradient_penalty
+from .discriminator import CONDITION_CHANNELS, DROPOUT_AT, MultiScaleDiscriminator, discriminator_input
+from .losses import PENALTIES, GANLoss, VGGPerceptualLoss, feature_matching_loss, gradient_penalty, r1_penalty
 from .dataset import VITONDataset
 
 # %% auto #0
 __all__ = ['AMP_MODES', 'CONFIGS', 'LOSS_TERMS', 'LOG_COLUMNS', 'RESUME_FREE', 'TrainConfig', 'named_config', 'rng_state',
            'set_rng_state', 'CheckpointStore', 'ResumableSampler', 'DataStream', 'build_generator',
-           'build_discriminator', 'checkpoint_top_blocks', 'init_distributed', 'config_changes', 'Trainer']
+           'build_discriminator', 'checkpoint_top_blocks', 'lr_factor', 'ema_decay_at', 'update_ema',
+           'init_distributed', 'config_changes', 'set_deterministic', 'Trainer']
 
 # %% ../nbs/08_train.ipynb #e0c013d0
 AMP_MODES = {'auto': None, 'off': None, 'fp16': torch.float16, 'bf16': torch.bfloat16}   # 'auto' asks core.amp_dtype
@@ -47,27 +48,34 @@ class TrainConfig:
     size: tuple = (1024, 768)        # (height, width)
     ngf: int = 64
     num_upsampling_layers: str = 'most'
-    condition: str = 'image'         # discriminator conditioning: 'image' | 'more_features'
+    condition: str = 'more_features' # discriminator conditioning: 'image' | 'more_features'
     gan_mode: str = 'bce'            # 'bce' | 'lsgan' | 'hinge'
+    lambda_adv: float = 1.0          # the generator's adversarial loss (0: L1 + VGG alone, D still trained and logged)
     lambda_l1: float = 10.0
     lambda_vgg: float = 10.0
-    lambda_fm: float = 0.0           # discriminator feature matching
-    lambda_gp: float = 10.0
-    gp_every: int = 1                # lazy penalty: every k steps, scaled by k
+    lambda_fm: float = 10.0          # discriminator feature matching
+    penalty: str = 'r1'              # 'r1' (on real images) | 'wgan-gp' (the dissertation's)
+    lambda_gp: float = 1.0           # the penalty's weight (R1's gamma)
+    gp_every: int = 4                # lazy penalty: every k steps, scaled by k
     batch_size: int = 1
     accum_steps: int = 4
     lr_g: float = 1e-4
     lr_d: float = 4e-4
-    betas: tuple = (0.9, 0.999)
+    betas: tuple = (0.0, 0.9)        # Adam's (beta1, beta2) for both networks
+    steps: int = 0                   # the run's horizon for the learning-rate decay (0: the step `fit` trains to)
+    lr_decay_start: float = 0.5      # fraction of `steps` after which both rates fall linearly to zero (1: constant)
+    ema_decay: float = 0.999         # generator weight averaging, warmed up (0: off)
     init: str = 'scratch'            # 'scratch' | 'pretrained' (alias_final.pth) | a generator .pth path
     ndf: int = 64
     n_layers: int = 6
     num_D: int = 2
     dropout: float = 0.2
+    dropout_at: str = 'last'         # 'last' (before the output convolution only) | 'inner' (the dissertation's)
     spectral: bool = True
     amp: str = 'auto'                # 'auto' (fp16 + scaler on a T4, bf16 on Ampere+, fp32 on CPU) | 'off' | 'fp16' | 'bf16'
     grad_checkpoint: bool = False
     compile: bool = False
+    deterministic: bool = False      # deterministic CUDA kernels (bit-exact resume on a GPU; slower)
     seed: int = 0
     ckpt_every: int = 500
     keep_last: int = 3
@@ -80,9 +88,20 @@ class TrainConfig:
     def __post_init__(self):
         for f in dataclasses.fields(self):
             if isinstance(f.default, tuple): setattr(self, f.name, tuple(getattr(self, f.name)))
-        if self.condition not in CONDITION_CHANNELS:
-            raise VtonError(f'TrainConfig: condition must be one of {list(CONDITION_CHANNELS)}, not {self.condition!r}')
-        if self.amp not in AMP_MODES: raise VtonError(f'TrainConfig: amp must be one of {list(AMP_MODES)}, not {self.amp!r}')
+        if self.amp is False: self.amp = 'off'                     # YAML reads a bare `off` as false
+        for name, allowed in (('condition', tuple(CONDITION_CHANNELS)), ('amp', tuple(AMP_MODES)), ('penalty', PENALTIES),
+                              ('dropout_at', DROPOUT_AT)):
+            if getattr(self, name) not in allowed:
+                raise VtonError(f'TrainConfig: {name} must be one of {list(allowed)}, not {getattr(self, name)!r}')
+        if not (0 <= self.lr_decay_start <= 1 and 0 <= self.ema_decay < 1):
+            raise VtonError(f'TrainConfig: lr_decay_start must lie in [0, 1] and ema_decay in [0, 1), '
+                            f'not {self.lr_decay_start} and {self.ema_decay}')
+        if self.compile and self.grad_checkpoint:
+            raise VtonError('TrainConfig: compile=True and grad_checkpoint=True cannot be combined (torch.compile '
+                            'cannot trace the checkpointed blocks); set one of them to False')
+        if self.lambda_fm and self.dropout and self.dropout_at == 'inner':
+            raise VtonError(f"TrainConfig: feature matching (lambda_fm={self.lambda_fm}) with dropout_at='inner' would "
+                            "match dropout noise; set dropout_at='last', dropout=0 or lambda_fm=0")
 
     @property
     def effective_batch(self) -> int: return self.batch_size * self.accum_steps
@@ -120,15 +139,16 @@ class TrainConfig:
 
 # %% ../nbs/08_train.ipynb #a6d45edb
 _DISSERTATION = dict(size=(1024, 768), ngf=64, num_upsampling_layers='most', gan_mode='bce', lambda_l1=10.0,
-                     lambda_vgg=10.0, lambda_fm=0.0, lambda_gp=10.0, batch_size=1, accum_steps=4, lr_g=1e-4,
-                     lr_d=4e-4, ndf=64, n_layers=6, num_D=2, dropout=0.2, keep_every=(15000, 26000))
+                     lambda_vgg=10.0, lambda_fm=0.0, penalty='wgan-gp', lambda_gp=10.0, gp_every=1, batch_size=1,
+                     accum_steps=4, lr_g=1e-4, lr_d=4e-4, betas=(0.9, 0.999), lr_decay_start=1.0, ema_decay=0.0,
+                     ndf=64, n_layers=6, num_D=2, dropout=0.2, dropout_at='inner', keep_every=(15000, 26000))
 CONFIGS = {
+    'vtonlib': dict(run_name='vtonlib', condition='more_features', keep_every=(15000, 26000)),
     'dissertation-image': dict(_DISSERTATION, run_name='dissertation-image', condition='image'),
     'dissertation-morefeatures': dict(_DISSERTATION, run_name='dissertation-morefeatures', condition='more_features'),
-    'demo': dict(run_name='demo', size=(128, 96), ngf=16, num_upsampling_layers='normal', condition='more_features',
-                 lambda_vgg=0.0, lambda_gp=1.0, gp_every=4, batch_size=1, accum_steps=1, lr_g=1e-3, lr_d=1e-3,
-                 betas=(0.5, 0.999), ndf=16, n_layers=3, num_D=2, dropout=0.0, ckpt_every=20, sample_every=10,
-                 num_workers=0),
+    'demo': dict(run_name='demo', size=(128, 96), ngf=8, num_upsampling_layers='normal', condition='more_features',
+                 lambda_vgg=0.0, batch_size=1, accum_steps=1, lr_g=1e-3, lr_d=4e-3, ndf=16, n_layers=3, num_D=2,
+                 ckpt_every=20, sample_every=10, num_workers=0),
 }
 
 def named_config(name: str, **overrides) -> TrainConfig:
@@ -210,7 +230,7 @@ class ResumableSampler(DistributedSampler):
 
 # %% ../nbs/08_train.ipynb #7278e53d
 class DataStream:
-    "Endless shuffled micro-batches of `dataset` for one process, resumable from (`epoch`, `pos` batches into it)."
+    "Endless shuffled micro-batches of `dataset` for one process, resumable from (`epoch`, `pos` items into it)."
     def __init__(self, dataset, batch_size: int, rank: int = 0, world: int = 1, seed: int = 0, num_workers: int = 0,
                  pin_memory: bool = False, source: str = 'dataset'):
         if len(dataset) < batch_size * world:
@@ -226,19 +246,19 @@ class DataStream:
         "The next micro-batch, moving on to the next epoch when one ends."
         while True:
             if self._batches is None:
-                sampler = ResumableSampler(self.dataset, self.rank, self.world, self.seed, self.epoch, self.pos * self.batch_size)
+                sampler = ResumableSampler(self.dataset, self.rank, self.world, self.seed, self.epoch, self.pos)
                 self._batches = iter(DataLoader(self.dataset, batch_size=self.batch_size, sampler=sampler, drop_last=True,
                                                 num_workers=self.num_workers, pin_memory=self.pin_memory,
                                                 generator=torch.Generator()))
             try:
-                batch = next(self._batches); self.pos += 1
+                batch = next(self._batches); self.pos += self.batch_size
                 return batch
             except StopIteration: self._batches, self.epoch, self.pos = None, self.epoch + 1, 0
 
     def state_dict(self) -> dict: return dict(epoch=self.epoch, pos=self.pos)
 
     def load_state_dict(self, state: dict):
-        "Continue at micro-batch `state['pos']` of epoch `state['epoch']`."
+        "Continue at item `state['pos']` of epoch `state['epoch']`."
         self.epoch, self.pos, self._batches = state['epoch'], state['pos'], None
 
 # %% ../nbs/08_train.ipynb #54c83645
@@ -261,7 +281,7 @@ def build_generator(cfg: TrainConfig) -> ALIASGenerator:
 def build_discriminator(cfg: TrainConfig) -> MultiScaleDiscriminator:
     "The multi-scale discriminator described by `cfg`, sized for its conditioning."
     return MultiScaleDiscriminator(CONDITION_CHANNELS[cfg.condition], ndf=cfg.ndf, n_layers=cfg.n_layers,
-                                   num_D=cfg.num_D, dropout=cfg.dropout, spectral=cfg.spectral)
+                                   num_D=cfg.num_D, dropout=cfg.dropout, spectral=cfg.spectral, dropout_at=cfg.dropout_at)
 
 # %% ../nbs/08_train.ipynb #5921e1bb
 class _EvalMode:
@@ -284,13 +304,30 @@ def checkpoint_top_blocks(G: ALIASGenerator, levels: int = 2) -> ALIASGenerator:
             block.forward = run
     return G
 
+# %% ../nbs/08_train.ipynb #f6a91aa6
+def lr_factor(step: int, steps: int, decay_start: float) -> float:
+    "The learning-rate multiplier of the optimizer step after `step` in a run of `steps`: 1, then linear to zero from `decay_start * steps`."
+    start = decay_start * steps
+    return 1.0 if step < start or steps <= start else max(0.0, (steps - step) / (steps - start))
+
+def ema_decay_at(step: int, decay: float) -> float:
+    "The weight average's decay at optimizer step `step` (counting from 1): `(1 + step) / (10 + step)`, at most `decay`."
+    return min(decay, (1 + step) / (10 + step))
+
+@torch.no_grad()
+def update_ema(ema: torch.nn.Module, model: torch.nn.Module, decay: float):
+    "Move `ema`'s parameters a `1 - decay` part of the way to `model`'s; copy `model`'s buffers."
+    for e, p in zip(ema.parameters(), model.parameters(), strict=True): e.lerp_(p, 1 - decay)
+    for e, b in zip(ema.buffers(), model.buffers(), strict=True): e.copy_(b)
+
 # %% ../nbs/08_train.ipynb #b0924a0b
 LOSS_TERMS = ('d_loss', 'd_real', 'd_fake', 'd_gp', 'g_loss', 'g_adv', 'g_unpaired', 'g_l1', 'g_vgg', 'g_fm')
 LOG_COLUMNS = ('step', 'epoch', *LOSS_TERMS, 'lr_g', 'lr_d', 'scale_g', 'scale_d', 'step_time', 'peak_mem_mb', 'skipped')
 
 # options that may change between a checkpoint and the run that resumes it
 RESUME_FREE = frozenset({'data_root', 'cond_dir', 'unpaired_cond_dir', 'run_name', 'run_dir', 'ckpt_every', 'keep_last',
-                         'keep_every', 'sample_every', 'max_nonfinite', 'num_workers', 'device', 'compile', 'grad_checkpoint'})
+                         'keep_every', 'sample_every', 'max_nonfinite', 'num_workers', 'device', 'compile', 'grad_checkpoint',
+                         'deterministic'})
 
 def init_distributed() -> tuple[int, int]:
     "Join the `torchrun` process group when launched by it; returns (rank, world size)."
@@ -301,6 +338,12 @@ def init_distributed() -> tuple[int, int]:
 def config_changes(saved: dict, cfg: TrainConfig) -> dict:
     "Options (outside `RESUME_FREE`) whose value in `cfg` differs from the `saved` config: name -> (saved, new)."
     return {k: (saved.get(k), v) for k, v in cfg.to_dict().items() if k not in RESUME_FREE and saved.get(k) != v}
+
+def set_deterministic():
+    "Deterministic kernels for this whole process (cuDNN, cuBLAS); ops without one warn instead of failing."
+    os.environ.setdefault('CUBLAS_WORKSPACE_CONFIG', ':4096:8')
+    torch.backends.cudnn.benchmark = False
+    torch.use_deterministic_algorithms(True, warn_only=True)
 
 def _peak_memory_mb(device) -> float:
     "Peak memory of this step (CUDA) or of the process so far (CPU resident set), in MiB."
@@ -322,6 +365,7 @@ class Trainer:
     def __init__(self, config: TrainConfig, dataset=None, override: bool = False, unpaired_dataset=None):
         self.cfg = cfg = config
         self.override = override
+        if cfg.deterministic: set_deterministic()
         self.rank, self.world = init_distributed()
         local = int(os.environ.get('LOCAL_RANK', '0'))
         self.device = pick_device(cfg.device or (f'cuda:{local}' if torch.cuda.is_available() else 'cpu'))
@@ -333,6 +377,10 @@ class Trainer:
         if self.world > 1:  # a 'normal'/'more' generator leaves its unused input convolutions without gradients
             self.G_run = torch.nn.parallel.DistributedDataParallel(self.G, find_unused_parameters=len(self.G.scales) < 8)
         if cfg.compile: self.G_run = torch.compile(self.G_run)
+        self.G_ema = None
+        if cfg.ema_decay:
+            self.G_ema = build_generator(dataclasses.replace(cfg, init='scratch')).to(self.device).requires_grad_(False)
+            self.G_ema.load_state_dict(self.G.state_dict())
         self.opt_g = torch.optim.Adam(self.G.parameters(), lr=cfg.lr_g, betas=cfg.betas)
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=cfg.lr_d, betas=cfg.betas)
         self.dtype = amp_dtype(self.device) if cfg.amp == 'auto' else AMP_MODES[cfg.amp]
@@ -358,6 +406,7 @@ class Trainer:
         self.run_dir = cfg.resolved_run_dir()
         self.store = CheckpointStore(self.run_dir, cfg.keep_last, cfg.keep_every)
         self.step = self.skipped = self.nonfinite_run = 0
+        self.horizon = cfg.steps                                   # the learning rates decay towards it
         self.history = []
         seed_everything(cfg.seed + self.rank)                      # each rank its own noise and dropout
 
@@ -391,8 +440,10 @@ class Trainer:
         with self._autocast():
             real_out, fake_out = _split(self.D(torch.cat([real_in, fake_in])), n)
             d_real, d_fake = self.gan.loss(real_out, True), self.gan.loss(fake_out, False)
-        gp = gradient_penalty(self.D, real_in, fake_in[:n], scaler=self.scaler_d, step=self.step, every=cfg.gp_every) \
-            if cfg.lambda_gp else zero
+        lazy = dict(step=self.step, every=cfg.gp_every)
+        if not cfg.lambda_gp: gp = zero
+        elif cfg.penalty == 'r1': gp = r1_penalty(self.D, real_in, self.scaler_d, image_channels=real.shape[1], **lazy)
+        else: gp = gradient_penalty(self.D, real_in, fake_in[:n], self.scaler_d, **lazy)
         d_loss = 0.5 * (d_real + d_fake) + cfg.lambda_gp * gp
         self.scaler_d.scale(d_loss / cfg.accum_steps).backward()
         return dict(d_loss=d_loss, d_real=d_real, d_fake=d_fake, d_gp=gp), real_out
@@ -409,7 +460,7 @@ class Trainer:
                 vgg = self.vgg(fake[:n], real) if self.vgg is not None else zero
                 fm = feature_matching_loss(paired_out, [[f.detach() for f in s] for s in real_out]) if cfg.lambda_fm else zero
             l1 = F.l1_loss(fake[:n].to(real.dtype), real)
-            g_loss = g_adv + g_unpaired + cfg.lambda_l1 * l1 + cfg.lambda_vgg * vgg + cfg.lambda_fm * fm
+            g_loss = cfg.lambda_adv * (g_adv + g_unpaired) + cfg.lambda_l1 * l1 + cfg.lambda_vgg * vgg + cfg.lambda_fm * fm
             self.scaler_g.scale(g_loss / cfg.accum_steps).backward()
         finally: self.D.requires_grad_(True)
         return dict(g_loss=g_loss, g_adv=g_adv, g_unpaired=g_unpaired, g_l1=l1, g_vgg=vgg, g_fm=fm)
@@ -422,9 +473,16 @@ class Trainer:
         terms = {**d_terms, **self.g_backward(cond, real, fake, real_out)}
         return torch.stack([terms[k].detach().float() for k in LOSS_TERMS])
 
+    def set_hyperparameters(self):
+        "Both optimizers' learning rates at this step of the schedule, and the config's betas."
+        factor = lr_factor(self.step, self.horizon, self.cfg.lr_decay_start)
+        for opt, lr in ((self.opt_g, self.cfg.lr_g), (self.opt_d, self.cfg.lr_d)):
+            for group in opt.param_groups: group.update(lr=lr * factor, betas=self.cfg.betas)
+
     def train_step(self) -> dict:
-        "One optimizer step over `accum_steps` micro-batches: update D, then G; returns the mean losses."
-        cfg, losses = self.cfg, 0
+        "One optimizer step over `accum_steps` micro-batches: update D, then G, then the weight average; returns the mean losses."
+        cfg, losses, overflow = self.cfg, 0, False
+        self.set_hyperparameters()
         for i in range(cfg.accum_steps):
             last = i == cfg.accum_steps - 1
             with self.G_run.no_sync() if self.world > 1 and not last else nullcontext():
@@ -433,16 +491,25 @@ class Trainer:
             dist.all_reduce(losses); losses /= self.world; _average_gradients(self.D, self.world)
         finite = bool(torch.isfinite(losses).all())
         if finite:
-            self.scaler_d.step(self.opt_d); self.scaler_d.update()
-            self.scaler_g.step(self.opt_g); self.scaler_g.update()
+            for scaler, opt in ((self.scaler_d, self.opt_d), (self.scaler_g, self.opt_g)):
+                scale = scaler.get_scale()
+                scaler.step(opt); scaler.update()
+                overflow |= scaler.get_scale() < scale             # the scaler skipped this optimizer's step
+            if self.G_ema is not None: update_ema(self.G_ema, self.G, ema_decay_at(self.step + 1, cfg.ema_decay))
         self.opt_d.zero_grad(set_to_none=True); self.opt_g.zero_grad(set_to_none=True)
-        self.skipped += not finite
+        self.skipped += not finite or overflow
         self.nonfinite_run = 0 if finite else self.nonfinite_run + 1
         return dict(zip(LOSS_TERMS, losses.tolist()))
 
-    def fit(self, steps: int, resume: bool = True) -> list[dict]:
-        "Train until optimizer step `steps`, first resuming from the run's newest checkpoint; returns the log rows."
+    def fit(self, steps: int | None = None, resume: bool = True) -> list[dict]:
+        "Train until optimizer step `steps` (default: the config's `steps`), first resuming from the run's newest checkpoint; returns the log rows."
         cfg = self.cfg
+        steps = steps or cfg.steps
+        if not steps: raise VtonError('Trainer.fit: how many steps? Pass fit(steps) or set steps in the config')
+        if cfg.steps and steps > cfg.steps and cfg.lr_decay_start < 1:
+            raise VtonError(f'Trainer.fit({steps}): the learning rates reach zero at steps={cfg.steps}; set steps={steps} '
+                            'in the config (resuming: with --override / override=True) to extend the schedule')
+        self.horizon = cfg.steps or steps
         if resume and self.step == 0: self.resume()
         if self.rank == 0: cfg.save(self.run_dir / 'config.yaml'); self._start_log()
         bar = tqdm(total=steps, initial=self.step, disable=self.rank != 0, desc=cfg.run_name)
@@ -482,12 +549,27 @@ class Trainer:
     def _log(self, row: dict):
         with open(self.run_dir / 'log.csv', 'a', newline='') as f: csv.DictWriter(f, LOG_COLUMNS).writerow(row)
 
+    def _keep_rng(self):
+        "Context: the training random state (CPU, and this process's GPU) restored after."
+        return torch.random.fork_rng(devices=[self.device.index or 0] if self.device.type == 'cuda' else [])
+
+    @property
+    def G_eval(self) -> ALIASGenerator:
+        "The generator that makes samples, evaluations and exports: the weight average when there is one."
+        return self.G_ema if self.G_ema is not None else self.G
+
     def generate(self, batch: dict) -> torch.Tensor:
-        "Try-on images in [-1, 1] for a batch of condition items (eval mode, no gradients, training RNG untouched)."
-        devices = [self.device.index or 0] if self.device.type == 'cuda' else []
-        with torch.random.fork_rng(devices=devices), torch.no_grad(), _EvalMode(self.G):
+        "Try-on images in [-1, 1] for a batch of condition items by `G_eval` (eval mode, no gradients, training RNG untouched)."
+        with self._keep_rng(), torch.no_grad(), _EvalMode(self.G_eval):
             g_in, _, _ = self.inputs(batch)
-            with self._autocast(): return self.G(*g_in).float()
+            with self._autocast(): return self.G_eval(*g_in).float()
+
+    def discriminator_logits(self, batch: dict) -> tuple[float, float]:
+        "D's mean patch logit (over scales, patches and items) on a batch's real photos and on the training G's try-ons (eval mode)."
+        with self._keep_rng(), torch.no_grad(), _EvalMode(self.G), _EvalMode(self.D), self._autocast():
+            g_in, cond, real = self.inputs(batch)
+            outputs = [self.D(discriminator_input(self.cfg.condition, cond, x)) for x in (real, self.G(*g_in))]
+        return tuple(sum(s[-1].float().mean().item() for s in out) / len(out) for out in outputs)
 
     def save_samples(self, n: int = 4) -> Path | None:
         "Write the sample grid for the current step (rank 0 only); returns its path."
@@ -506,14 +588,14 @@ class Trainer:
         rng = [rng_state()]
         if self.world > 1: rng = [None] * self.world; dist.all_gather_object(rng, rng_state())
         return dict(step=self.step, **self.paired.state_dict(), skipped=self.skipped, G=self.G.state_dict(),
-                    D=self.D.state_dict(), opt_g=self.opt_g.state_dict(), opt_d=self.opt_d.state_dict(),
+                    G_ema=self.G_ema.state_dict() if self.G_ema is not None else {}, D=self.D.state_dict(), opt_g=self.opt_g.state_dict(), opt_d=self.opt_d.state_dict(),
                     scaler_g=self.scaler_g.state_dict(), scaler_d=self.scaler_d.state_dict(), rng=rng,
                     unpaired=self.unpaired.state_dict() if self.unpaired is not None else {}, config=self.cfg.to_dict())
 
     def save(self) -> Path | None:
         "Checkpoint the current step (rank 0 writes; every rank takes part)."
         state = self.state_dict()
-        return self.store.save(state, self.step, state['G']) if self.rank == 0 else None
+        return self.store.save(state, self.step, state['G_ema'] or state['G']) if self.rank == 0 else None
 
     def resume(self) -> bool:
         "Load the newest readable checkpoint of the run, if any; True when one was loaded."
@@ -521,12 +603,15 @@ class Trainer:
         if state is None: return False
         where = self.store.path(state['step'])
         changes = config_changes(state['config'], self.cfg)
+        said = '; '.join(f'{k}: checkpoint {a!r}, config {b!r}' for k, (a, b) in changes.items())
         if changes and not self.override:
-            said = '; '.join(f'{k}: checkpoint {a!r}, config {b!r}' for k, (a, b) in changes.items())
             raise VtonError(f'{where}: the config disagrees with the checkpoint ({said}). Resume with the config '
-                            f'saved in the checkpoint, start a new run_name, or pass override=True to continue anyway.')
+                            'saved in the checkpoint, start a new run_name, or continue anyway with the new options: '
+                            '`vton train --override`, or `Trainer(..., override=True)` in Python.')
+        if changes and self.rank == 0: print(f'notice: {where}: resumed with changed options ({said})')
         for name in ('G', 'D', 'opt_g', 'opt_d', 'scaler_g', 'scaler_d'):
             if state[name]: getattr(self, name).load_state_dict(state[name])   # a disabled scaler saved {}
+        if self.G_ema is not None: self.G_ema.load_state_dict(state.get('G_ema') or state['G'])
         self.step, self.skipped = state['step'], state['skipped']
         self.paired.load_state_dict(state)
         if self.unpaired is not None: self.unpaired.load_state_dict(state.get('unpaired') or dict(epoch=0, pos=0))

@@ -7,22 +7,24 @@ from __future__ import annotations
 import argparse, sys, time
 from pathlib import Path
 
+import numpy as np
 import torch
 import yaml
+from tqdm.auto import tqdm
 
-from .core import VtonError, persistent_root, pick_device, storage_error
-from .data import fetch, load_manifest, local_path, make_sample_dataset
-from .preprocess import preprocess
-from .dataset import VITONDataset
-from .networks import GMM
-from .pretrained import ConditionDataset, TryOnPipeline, load_pretrained, precompute_conditions, result_name, save_result, tryon
+from .core import VtonError, persistent_root, pick_device, save_image, storage_error
+from .data import fetch, load_manifest, local_path, make_sample_dataset, sample_tryon
+from .preprocess import preprocess, seg13_to_alias7
+from .dataset import VITONDataset, labels_onehot, to_tensor
+from .pretrained import (ConditionDataset, TryOnPipeline, load_pretrained, pending_pairs, precompute_conditions,
+                                result_name, save_conditions, save_result, tryon)
 from .train import CONFIGS, TrainConfig, Trainer, named_config
 from .metrics import METRICS, PROTOCOLS, evaluate, evaluate_runs
 from .compare import collect_samples, export_html, image_grid, plot_losses
 
 # %% auto #0
-__all__ = ['DEMO_SIZE', 'COMMANDS', 'parse_size', 'load_config', 'identity_gmm', 'demo_stage', 'write_results',
-           'available_metrics', 'run_demo', 'build_parser', 'main']
+__all__ = ['DEMO_RUN', 'QUICK_RUN', 'COMMANDS', 'parse_size', 'load_config', 'sample_conditions', 'write_results',
+           'available_metrics', 'demo_summary', 'run_demo', 'build_parser', 'main']
 
 # %% ../nbs/11_cli.ipynb #9bc95d3b
 def parse_size(text: str) -> tuple[int, int]:
@@ -45,20 +47,19 @@ def load_config(name_or_path: str, overrides=()) -> TrainConfig:
     return TrainConfig.from_dict({**TrainConfig.load(name_or_path).to_dict(), **pairs}, source=name_or_path)
 
 # %% ../nbs/11_cli.ipynb #09a08026
-def identity_gmm() -> GMM:
-    "A GMM whose regression outputs zero TPS offsets: it leaves the cloth unwarped."
-    gmm = GMM()
-    torch.nn.init.zeros_(gmm.regression.linear.weight); torch.nn.init.zeros_(gmm.regression.linear.bias)
-    return gmm.eval()
-
-# %% ../nbs/11_cli.ipynb #ba7e4c82
-def demo_stage(say=print) -> tuple:
-    "(seg, gmm, parse_source): the official networks if downloaded, else the true parse and an identity warp."
-    if local_path('seg_final').is_file() and local_path('gmm_final').is_file():
-        return load_pretrained('seg'), load_pretrained('gmm'), 'seg'
-    say('notice: official seg_final.pth / gmm_final.pth are not in the storage root (`vton download seg_final '
-        "gmm_final`); using each person's own parse and the unwarped cloth instead")
-    return None, identity_gmm(), 'gt'
+def sample_conditions(dataset, out_dir, parse_dir=None) -> Path:
+    "The conditions of a sample dataset's pairs from `data.sample_tryon` (an exact Seg + GMM); try-on parses to `parse_dir`."
+    out_dir = Path(out_dir)
+    for i in tqdm(pending_pairs(dataset, out_dir, 'sample'), desc='conditions', leave=False):
+        img_name, c_name = dataset.pairs[i]
+        parse, cloth, mask = sample_tryon(dataset.root, img_name, c_name)
+        if parse.size != dataset.size[::-1]:
+            raise VtonError(f'{dataset.root}: the sample is {parse.height}x{parse.width}, the dataset {dataset.size[0]}x{dataset.size[1]}; '
+                            'make the sample at the training size')
+        if parse_dir: save_image(parse, Path(parse_dir) / Path(result_name(img_name, c_name)).with_suffix('.png').name)
+        save_conditions(out_dir, img_name, c_name, seg13_to_alias7(labels_onehot(parse)[None])[0], to_tensor(cloth),
+                        torch.from_numpy(np.array(mask)).float()[None] / 255)
+    return out_dir
 
 # %% ../nbs/11_cli.ipynb #76972f9e
 def write_results(trainer: Trainer, dataset, out_dir) -> Path:
@@ -83,40 +84,51 @@ def available_metrics(say=print) -> tuple:
     return tuple(m for m in METRICS if m in metrics)
 
 # %% ../nbs/11_cli.ipynb #0f71affe
-DEMO_SIZE = (256, 192)
+DEMO_RUN = dict(persons=24, steps=200)          # `vton demo` (the size and the recipe: `CONFIGS['demo']`)
+QUICK_RUN = dict(persons=8, steps=30)           # `vton demo --quick` (CI)
+
+def demo_summary(table, steps: int) -> str:
+    "One line: the held-out scores before and after training."
+    rows = {r['run']: r for r in table.rows}
+    (a, b), (ua, ub) = [(rows[f'untrained{k}'], rows[f'step_{steps}{k}']) for k in ('', '-unpaired')]
+    return (f'held-out persons, untrained -> step {steps}: SSIM {a["ssim"]:.3f} -> {b["ssim"]:.3f}, kept-region PSNR '
+            f'{a["kept_psnr"]:.1f} -> {b["kept_psnr"]:.1f} dB, garment ΔE {a["garment_de"]:.1f} -> {b["garment_de"]:.1f}, '
+            f'arm ΔE {a["arm_de"]:.1f} -> {b["arm_de"]:.1f}; in another person\'s cloth, the garment is nearer the new '
+            f'cloth\'s colour in {ua["new_cloth_nearer"]:.0%} -> {ub["new_cloth_nearer"]:.0%} of the results')
 
 def run_demo(out=None, quick: bool = False, steps: int | None = None, say=print) -> dict:
     "Run the whole system on the embedded sample and write its artefacts under `out`; returns their paths."
     t0 = time.perf_counter()
     out = Path(out) if out else persistent_root() / 'demo'
-    n, steps = (8, steps or 30) if quick else (16, steps or 200)
-    say(f'vton demo: {n} synthetic persons at {DEMO_SIZE[0]}x{DEMO_SIZE[1]}, {steps} training steps, in {out}')
-    root = make_sample_dataset(out / 'data', n=n, size=DEMO_SIZE)
-    for mode in ('train', 'test'): preprocess(root, mode, DEMO_SIZE)
-    seg, gmm, parse_source = demo_stage(say)
-    sets = {}
-    for mode in ('train', 'test'):
-        data = VITONDataset(root, mode, size=DEMO_SIZE)
-        cond = precompute_conditions(data, out / 'conditions' / mode, parse_source, seg, gmm)
-        sets[mode] = ConditionDataset(data, cond)
+    n, steps = (QUICK_RUN if quick else DEMO_RUN)['persons'], steps or (QUICK_RUN if quick else DEMO_RUN)['steps']
+    root = out / 'data'
     cfg = named_config('demo', data_root=str(root), cond_dir=str(out / 'conditions' / 'train'), run_dir=str(out / 'run'))
+    say(f'vton demo: {n} synthetic persons at {cfg.size[0]}x{cfg.size[1]}, {steps} training steps, in {out}')
+    make_sample_dataset(root, n=n, size=cfg.size)
+    test, tryon_parse = root / 'test', root / 'test' / 'tryon-parse'
+    sets = {}
+    for key, mode, pairs in (('train', 'train', None), ('test', 'test', None), ('unpaired', 'test', 'test_pairs_unpaired.txt')):
+        if pairs is None: preprocess(root, mode, cfg.size)
+        data = VITONDataset(root, mode, pairs, cfg.size, paired=pairs is None)
+        sets[key] = ConditionDataset(data, sample_conditions(data, out / 'conditions' / key, tryon_parse if pairs else None))
     trainer = Trainer(cfg, dataset=sets['train'])
-    runs = {'untrained': write_results(trainer, sets['test'], out / 'results' / 'untrained')}
-    trainer.fit(steps)
-    runs[f'step_{steps}'] = write_results(trainer, sets['test'], out / 'results' / f'step_{steps}')
-    real = root / 'test' / 'image'
-    metrics = available_metrics(say)
-    table = evaluate_runs(runs, real, out_dir=out, metrics=metrics, progress=False)
-    samples = collect_samples(real, runs, inputs={'cloth': root / 'test' / 'cloth'}, parse_dir=root / 'test' / 'image-parse')
+    runs = {f'{name}{kind}': out / 'results' / f'{name}{kind}' for kind in ('', '-unpaired') for name in ('untrained', f'step_{steps}')}
+    def results(name):
+        for kind, key in (('', 'test'), ('-unpaired', 'unpaired')): write_results(trainer, sets[key], runs[name + kind])
+    results('untrained'); trainer.fit(steps); results(f'step_{steps}')
+    real, metrics = test / 'image', available_metrics(say)
+    table = evaluate_runs(runs, real, out_dir=out, metrics=metrics, progress=False,
+                          regions=dict(parse_dir=test / 'image-parse', cloth_dir=test / 'cloth', cloth_mask_dir=test / 'cloth-mask',
+                                       fake_parse_dir=tryon_parse))
+    samples = collect_samples(real, runs, inputs={'cloth': test / 'cloth'}, parse_dir=test / 'image-parse', cloth_dir=test / 'cloth')
     art = {'metrics': out / 'metrics.md', 'losses': out / 'losses.png', 'grid': out / 'comparison.png',
            'gallery': out / 'gallery.html', 'checkpoints': out / 'run'}
     plot_losses(out / 'run' / 'log.csv', art['losses'])
     image_grid(samples, out_png=art['grid'])
-    export_html(art['gallery'], samples, scores='lpips' in metrics, title='vton demo: held-out try-ons before and after training')
+    export_html(art['gallery'], samples, scores='lpips' in metrics,
+                title='vton demo: held-out try-ons before and after training, in their own cloth and in another person\'s')
     say('\n' + table.to_markdown() + '\n')
-    first, last = table.rows[0]['ssim'], table.rows[-1]['ssim']
-    say(f'held-out SSIM {first:.4f} -> {last:.4f} ({"improved" if last > first else "did not improve"}) '
-        f'after {steps} steps; {time.perf_counter() - t0:.0f} s in all')
+    say(f'{demo_summary(table, steps)}; {time.perf_counter() - t0:.0f} s in all')
     for k, v in art.items(): say(f'{k:>12}: {v}')
     return {'table': table, **art}
 
@@ -129,9 +141,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='vton', description='Train and evaluate VITON-HD virtual try-on models.')
     sub = p.add_subparsers(dest='command', required=True)
     d = sub.add_parser('demo', help='the whole system on the embedded sample, no network or GPU needed')
-    d.add_argument('--quick', action='store_true', help='the CI-sized run (8 persons, 30 steps)')
+    d.add_argument('--quick', action='store_true', help=f'the CI-sized run ({QUICK_RUN["persons"]} persons, {QUICK_RUN["steps"]} steps)')
     d.add_argument('--out', help='output folder (default: <storage root>/demo)')
-    d.add_argument('--steps', type=int, help='training steps (default 200, or 30 with --quick)')
+    d.add_argument('--steps', type=int, help=f'training steps (default {DEMO_RUN["steps"]}, or {QUICK_RUN["steps"]} with --quick)')
     d = sub.add_parser('download', help='fetch datasets and weights listed in data_manifest.json')
     d.add_argument('names', nargs='*', help='manifest entries (default: list them)')
     d.add_argument('--force', action='store_true', help='download again even if present')

@@ -12,43 +12,58 @@ import numpy as np
 from PIL import Image
 
 from .core import VtonError, atomic_write, in_colab, read_image
-from .metrics import images_to_tensor, index_results, list_images, lpips_score, save_figure, ssim_score
+from .metrics import images_to_tensor, index_results, list_images, lpips_score, save_figure, split_result, ssim_score
 
 # %% auto #0
-__all__ = ['CROPS', 'UNCROPPED', 'Sample', 'collect_samples', 'crop_box', 'thumbnail', 'sample_scores', 'caption', 'image_grid',
-           'read_loss_log', 'plot_losses', 'Gallery', 'export_html', 'browser', 'render_dom']
+__all__ = ['CROPS', 'UNCROPPED', 'Sample', 'collect_samples', 'crop_box', 'thumbnail', 'sample_scores', 'caption', 'cell_caption',
+           'image_grid', 'read_loss_log', 'plot_losses', 'Gallery', 'export_html', 'browser', 'render_dom']
 
 # %% ../nbs/10_compare.ipynb #0ad66f57
 @dataclass
 class Sample:
-    "The images of one person: `images` maps column name (inputs, runs, 'real') to a file; `runs` names the results."
+    "The images of one person: `images` maps column (inputs, runs, 'real') to a file; `runs` names the results, `unpaired` run -> cloth."
     name: str
     images: dict = field(default_factory=dict)
     parse: Path | None = None
     runs: tuple = ()
+    unpaired: dict = field(default_factory=dict)
 
 def _by_stem(folder) -> dict:
     return {p.stem: p for p in list_images(folder)} if folder else {}
 
-def collect_samples(real_dir, runs: dict, inputs: dict | None = None, parse_dir=None, limit=None) -> list[Sample]:
-    "One `Sample` per real photo with a paired result in some run; `inputs` are folders of files named like the person."
+def _unpaired_results(reals, paths, cloths) -> dict:
+    "{real photo: (result, cloth stem)} for results showing a person in another cloth (the first such result per person)."
+    persons, found = {p.stem: p for p in reals}, {}
+    for f in paths:
+        person, cloth = split_result(f.stem, persons, cloths)
+        if person is not None and cloth != person: found.setdefault(persons[person], (f, cloth))
+    return found
+
+def collect_samples(real_dir, runs: dict, inputs: dict | None = None, parse_dir=None, limit=None, cloth_dir=None) -> list[Sample]:
+    "One `Sample` per real photo with a result in some run (paired, or in a cloth from `cloth_dir`); `inputs` are folders named like the person."
     reals = list_images(real_dir)
-    found = {}
+    cloths = _by_stem(cloth_dir)
+    paired, unpaired = {}, {}
     for run, folder in runs.items():
-        found[run], _ = index_results(reals, list_images(folder))
-        if not found[run]: raise VtonError(f'{folder}: no result pairs with a photo in {real_dir} (run {run!r})')
+        paths = list_images(folder)
+        paired[run], unpaired[run] = index_results(reals, paths)[0], _unpaired_results(reals, paths, cloths or None)
+        if not paired[run] and not unpaired[run]: raise VtonError(f'{folder}: no result belongs to a photo in {real_dir} (run {run!r})')
     inputs = {k: _by_stem(v) for k, v in (inputs or {}).items()}
     parses = {p.stem: p for p in Path(parse_dir).glob('*.png')} if parse_dir else {}
     samples = []
     for real in reals:
         images = {k: v[real.stem] for k, v in inputs.items() if real.stem in v}
-        results = {run: found[run][real] for run in runs if real in found[run]}
-        if results: samples.append(Sample(real.stem, {**images, **results, 'real': real}, parses.get(real.stem), tuple(results)))
+        own = {run: paired[run][real] for run in runs if real in paired[run]}
+        other = {run: unpaired[run][real] for run in runs if real in unpaired[run] and run not in own}
+        new_cloth = {'new cloth': cloths[c]} if (c := next((c for _, c in other.values() if c in cloths), None)) else {}
+        if own or other:
+            samples.append(Sample(real.stem, {**images, **own, **new_cloth, **{r: f for r, (f, _) in other.items()}, 'real': real},
+                                  parses.get(real.stem), tuple(own) + tuple(other), {r: c for r, (_, c) in other.items()}))
     return samples[:limit]
 
 # %% ../nbs/10_compare.ipynb #048975f8
 CROPS = {'full': (), 'upper body': (1, 2, 3, 4, 5, 6, 7, 10, 11, 13, 14, 15), 'garment': (5, 6, 7)}
-UNCROPPED = ('cloth',)
+UNCROPPED = ('cloth', 'new cloth')
 
 def crop_box(parse, crop: str, margin: float = 0.05) -> tuple | None:
     "(left, top, right, bottom) as fractions of the image, around the `crop` labels of the LIP `parse` file."
@@ -78,6 +93,11 @@ def caption(column: str, scores: dict | None) -> str:
     "A cell's caption: the column, and the scores for a run's result."
     return column + (f' · LPIPS {scores["lpips"]:.3f} · SSIM {scores["ssim"]:.3f}' if scores else '')
 
+def cell_caption(sample: Sample, column: str, score=None) -> str:
+    "The caption of `column` in `sample`: an unpaired result names its cloth; `score(sample, run)` scores a paired one."
+    if column in sample.unpaired: return f'{column} · in {sample.unpaired[column]}'
+    return caption(column, score(sample, column) if score and column in sample.runs else None)
+
 # %% ../nbs/10_compare.ipynb #5b297a98
 def image_grid(samples: list[Sample], columns=None, crop: str = 'full', out_png=None, cell_height: float = 2.5,
                scores: bool = False, device=None):
@@ -93,7 +113,7 @@ def image_grid(samples: list[Sample], columns=None, crop: str = 'full', out_png=
             ax.set_xticks([]); ax.set_yticks([])
             if col not in s.images: ax.set_axis_off(); continue
             ax.imshow(thumbnail(s.images[col], None if col in UNCROPPED else box))
-            ax.set_title(caption(col, sample_scores(s, col, device) if scores and col in s.runs else None), fontsize=8)
+            ax.set_title(cell_caption(s, col, (lambda s, r: sample_scores(s, r, device)) if scores else None), fontsize=8)
         row[0].set_ylabel(s.name, fontsize=8)
     fig.tight_layout()
     return save_figure(fig, out_png)
@@ -173,7 +193,7 @@ class Gallery:
         for col in self.columns():
             im = thumbnail(s.images[col], None if col in UNCROPPED else box, self.height)
             cells.append(w.VBox([w.Image(value=_encode(im), format='png', width=im.width, height=im.height),
-                                 w.HTML(html.escape(caption(col, self._scores(s, col) if col in s.runs else None)))]))
+                                 w.HTML(html.escape(cell_caption(s, col, self._scores)))]))
         self.view.children = cells
 
     def displayed(self) -> list[tuple[str, tuple[int, int]]]:
@@ -225,7 +245,7 @@ def export_html(path, samples: list[Sample], runs=None, crop: str = 'full', heig
         for c in columns:
             if c not in s.images: parts.append(f'<td class="{cls[c]}"></td>'); continue
             data = base64.b64encode(_encode(thumbnail(s.images[c], None if c in UNCROPPED else box, height), 'JPEG')).decode()
-            text = caption(c, score(s, c) if c in s.runs else None)
+            text = cell_caption(s, c, score)
             parts.append(f'<td class="{cls[c]}"><img src="data:image/jpeg;base64,{data}" alt="{e(c)}"><div>{e(text)}</div></td>')
         parts.append('</tr>')
     parts.append(f'</table><script>{_SCRIPT}</script></body></html>\n')

@@ -20,10 +20,10 @@ from .core import (TEMP_SUFFIX, VtonError, atomic_write, file_name_problem, hub_
 __all__ = ['SOURCE_FIELDS', 'ENTRY_KEYS', 'OPTIONAL_KEYS', 'FORMATS', 'ROOTS', 'DONE_MARKER', 'MAX_UNPACKED', 'RETRIES',
            'TRANSPORTS', 'IMAGE_SUFFIXES', 'LIP_PALETTE', 'HAIR', 'UPPER', 'PANTS', 'NECK', 'SKIRT', 'FACE', 'LEFT_ARM',
            'RIGHT_ARM', 'LEFT_LEG', 'RIGHT_LEG', 'BODY25_PAIRS', 'BODY25_COLORS', 'SKIN_TONES', 'HAIR_COLORS',
-           'GARMENT_COLORS', 'BOTTOM_COLORS', 'PATTERNS', 'SPLIT_FOLDERS', 'manifest_path', 'load_manifest',
-           'local_path', 'browser_url', 'verify', 'DamagedArchive', 'extract_zip', 'IncompleteDownload',
-           'http_download', 'gdrive_download', 'gdrive_folder_download', 'fetch', 'read_pairs', 'parse_palette',
-           'render_pose', 'make_sample_dataset']
+           'GARMENT_COLORS', 'BOTTOM_COLORS', 'PATTERNS', 'SPLIT_FOLDERS', 'SAMPLE_META', 'manifest_path',
+           'load_manifest', 'local_path', 'browser_url', 'verify', 'DamagedArchive', 'extract_zip',
+           'IncompleteDownload', 'http_download', 'gdrive_download', 'gdrive_folder_download', 'fetch', 'read_pairs',
+           'parse_palette', 'render_pose', 'parse_image', 'make_sample_dataset', 'sample_tryon']
 
 # %% ../nbs/01_data.ipynb #58822ff5
 SOURCE_FIELDS = {'url': ('url',), 'gdrive-file': ('id',), 'gdrive-folder': ('id',)}
@@ -574,6 +574,17 @@ def _edge_shade(mask: np.ndarray, radius: float) -> np.ndarray:
     blurred = np.asarray(Image.fromarray(mask.astype(np.uint8) * 255).filter(ImageFilter.GaussianBlur(radius)), float) / 255
     return 0.62 + 0.38 * blurred
 
+def _garment_coords(spec: dict, size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    "Garment coordinates (u, v) of every pixel of an image of (height, width) `size` showing the person in `spec`."
+    h, w = size
+    yy, xx = np.mgrid[0:h, 0:w].astype(float)
+    return (xx * 768 / w - spec['cx']) / spec['sw'], (yy * 1024 / h - spec['neck_y'] + 6) / spec['sw']
+
+def _flat_lit(u: np.ndarray, v: np.ndarray, g: dict, mask: np.ndarray, k: float) -> np.ndarray:
+    "The colours (..., 3) of garment `g` at (u, v) as photographed laid flat: soft folds, a faint edge shade."
+    garment = _pattern(u, v, g) * (1 - 0.05 * (0.5 + 0.5 * np.sin(3 * u + 2 * v + g['fold'])))[..., None]
+    return garment * (_edge_shade(mask, 6 * k)[..., None] * 0.1 + 0.9)
+
 def _render_photo(labels: np.ndarray, spec: dict, rng) -> Image.Image:
     "The shaded RGB photo of the person whose label map is `labels`."
     h, w = labels.shape
@@ -582,7 +593,7 @@ def _render_photo(labels: np.ndarray, spec: dict, rng) -> Image.Image:
     X, Y = xx / w, yy / h
     background = spec['bg'] * (1 - 0.07 * Y) * (1 - 0.12 * ((X - 0.5) ** 2 + (Y - 0.45) ** 2))
     colour = np.repeat(background[..., None], 3, -1)
-    g, u, v = spec['garment'], (xx / sx - spec['cx']) / spec['sw'], (yy / sy - spec['neck_y'] + 6) / spec['sw']
+    g, (u, v) = spec['garment'], _garment_coords(spec, (h, w))
     denim = 1 + 0.05 * np.sin(xx * 2.1 / max(k, 0.3)) * np.sin(yy * 0.7 / max(k, 0.3))
     fills = {UPPER: _pattern(u, v, g) * (1 - 0.08 * (0.5 + 0.5 * np.sin(5 * u + g['fold'])))[..., None],
              PANTS: np.array(spec['bottom'], float) * denim[..., None], SKIRT: np.array(spec['bottom'], float),
@@ -614,8 +625,7 @@ def _render_cloth(g: dict, size: tuple[int, int]) -> tuple[Image.Image, Image.Im
     mask = np.asarray(cv.im) > 0
     yy, xx = np.mgrid[0:h, 0:w].astype(float)
     u, v = (xx / cv.sc[0] - 384) / scale + centre[0], (yy / cv.sc[1] - 512) / scale + centre[1]
-    garment = _pattern(u, v, g) * (1 - 0.05 * (0.5 + 0.5 * np.sin(3 * u + 2 * v + g['fold'])))[..., None]
-    garment *= _edge_shade(mask, 6 * math.sqrt(w * h / (768 * 1024)))[..., None] * 0.1 + 0.9
+    garment = _flat_lit(u, v, g, mask, math.sqrt(w * h / (768 * 1024)))
     cloth = np.where(mask[..., None], garment, 246 + 4 * (1 - yy / h)[..., None])
     return Image.fromarray(np.clip(cloth, 0, 255).astype(np.uint8)), cv.im
 
@@ -635,15 +645,19 @@ def _openpose_json(kp: np.ndarray) -> str:
 
 # %% ../nbs/01_data.ipynb #9f9e474c
 SPLIT_FOLDERS = ('image', 'cloth', 'cloth-mask', 'image-parse', 'openpose-img', 'openpose-json')
+SAMPLE_META = 'sample.json'    # how the sample was made (seed, size, n), so its persons can be redrawn
+
+def parse_image(labels: np.ndarray) -> Image.Image:
+    "LIP labels (H, W) as a palette PNG image with VITON-HD's palette."
+    im = Image.fromarray(np.asarray(labels, np.uint8), 'P')
+    im.putpalette(parse_palette())
+    return im
 
 def _write_person(folder: Path, stem: str, spec: dict, size: tuple[int, int], rng):
     "Write the six files of one person (photo, parse, keypoints, skeleton, cloth, mask) under `folder`."
-    parse = _draw_parse(spec, size)
-    labels = np.asarray(parse)
+    labels = np.asarray(_draw_parse(spec, size))
     save_image(_render_photo(labels, spec, rng), folder / 'image' / f'{stem}.jpg', quality=95)
-    palette_parse = Image.frombytes('P', parse.size, labels.tobytes())
-    palette_parse.putpalette(parse_palette())
-    save_image(palette_parse, folder / 'image-parse' / f'{stem}.png')
+    save_image(parse_image(labels), folder / 'image-parse' / f'{stem}.png')
     kp = _keypoints(spec, size)
     with atomic_write(folder / 'openpose-json' / f'{stem}_keypoints.json', 'w') as f: f.write(_openpose_json(kp))
     save_image(render_pose(kp, size), folder / 'openpose-img' / f'{stem}_rendered.png')
@@ -669,4 +683,26 @@ def make_sample_dataset(root, n: int = 16, size: tuple[int, int] = (256, 192), s
              'test_pairs_unpaired.txt': [(s, test[(i + 1) % len(test)]) for i, s in enumerate(test)]}
     for name, pairs in lists.items():
         with atomic_write(root / name, 'w') as f: f.writelines(f'{a}.jpg {b}.jpg\n' for a, b in pairs)
+    with atomic_write(root / SAMPLE_META, 'w') as f: json.dump({'seed': seed, 'size': [h, w], 'n': n}, f)
     return root
+
+# %% ../nbs/01_data.ipynb #40d65df8
+def _sample_index(root: Path, meta: dict, name: str) -> int:
+    "The person number of file name `name` ('00012_00.jpg') in the sample at `root`."
+    stem = Path(name).stem
+    if len(stem) != 8 or not stem.endswith('_00') or not stem[:5].isdigit() or int(stem[:5]) >= meta['n']:
+        raise VtonError(f'{name}: not a person of the sample dataset at {root} (it has 00000_00 .. {meta["n"] - 1:05d}_00)')
+    return int(stem[:5])
+
+def sample_tryon(root, person: str, cloth: str) -> tuple[Image.Image, Image.Image, Image.Image]:
+    "Sample person `person` wearing cloth `cloth` (file names): the LIP parse ('P'), the cloth laid on it (RGB), its mask ('L')."
+    root = Path(root)
+    try: meta = json.loads((root / SAMPLE_META).read_text())
+    except FileNotFoundError:
+        raise VtonError(f'{root / SAMPLE_META}: not found; sample_tryon needs a dataset written by make_sample_dataset') from None
+    spec, worn = (_person_spec(np.random.default_rng([meta['seed'], _sample_index(root, meta, n)])) for n in (person, cloth))
+    (h, w), g = meta['size'], worn['garment']
+    labels = np.asarray(_draw_parse({**spec, 'garment': g}, (h, w)))
+    mask = labels == UPPER
+    on_body = np.where(mask[..., None], _flat_lit(*_garment_coords(spec, (h, w)), g, mask, math.sqrt(w * h / (768 * 1024))), 246)
+    return parse_image(labels), Image.fromarray(np.clip(on_body, 0, 255).astype(np.uint8)), Image.fromarray(mask.astype(np.uint8) * 255)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_metrics.ipynb #50e84d57
 from __future__ import annotations
-import csv, functools, hashlib, os, re, tempfile, warnings
+import csv, functools, hashlib, math, os, re, tempfile, warnings
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,11 +20,12 @@ import vtonlib.data
 from .core import VtonError, atomic_write, pick_device, read_image, work_root
 
 # %% auto #0
-__all__ = ['PROTOCOLS', 'METRICS', 'IMAGE_EXTENSIONS', 'HEADERS', 'Protocol', 'get_protocol', 'list_images', 'person_of',
-           'index_results', 'match_pairs', 'check_images', 'images_to_tensor', 'load_images', 'synthetic_pairs',
-           'inception', 'lpips_model', 'write_standin_weights', 'standin_weights', 'FeatureStats', 'sqrt_factor',
-           'frechet_distance', 'stats_key', 'inception_features', 'lpips_score', 'ssim_score', 'evaluate', 'fid',
-           'MetricsTable', 'run_steps', 'save_figure', 'plot_metric_curves', 'evaluate_runs']
+__all__ = ['PROTOCOLS', 'METRICS', 'IMAGE_EXTENSIONS', 'REGION_LABELS', 'REGION_METRICS', 'HEADERS', 'FORMATS', 'Protocol',
+           'get_protocol', 'list_images', 'split_result', 'person_of', 'index_results', 'match_pairs', 'check_images',
+           'images_to_tensor', 'load_images', 'synthetic_pairs', 'inception', 'lpips_model', 'write_standin_weights',
+           'standin_weights', 'FeatureStats', 'sqrt_factor', 'frechet_distance', 'stats_key', 'inception_features',
+           'lpips_score', 'ssim_score', 'evaluate', 'fid', 'mean_lab', 'delta_e', 'masked_psnr', 'region_rows',
+           'region_scores', 'MetricsTable', 'run_steps', 'save_figure', 'plot_metric_curves', 'evaluate_runs']
 
 # %% ../nbs/09_metrics.ipynb #b96c86a3
 @dataclass(frozen=True)
@@ -58,16 +59,23 @@ def list_images(folder) -> list[Path]:
     return paths
 
 # %% ../nbs/09_metrics.ipynb #fe1f30d9
-def person_of(stem: str, persons) -> tuple[str | None, str | None]:
-    "(person, cloth) a result named `stem` shows, or (None, None); the person is None when the cloth is not theirs."
+def split_result(stem: str, persons, cloths=None) -> tuple[str | None, str | None]:
+    "(person, cloth) of a result named `<person>_<cloth>` or, officially, `<person id>_<cloth>`; None where not found."
     if stem in persons: return stem, stem
+    cloths = persons if cloths is None else cloths
     parts = stem.split('_')
     for i in range(1, len(parts)):
         head, cloth = '_'.join(parts[:i]), '_'.join(parts[i:])
-        if cloth in persons:
-            own = head == cloth or head == cloth.split('_')[0]
-            return (cloth if own else None), cloth
+        if cloth not in cloths: continue
+        if head in persons: return head, cloth
+        if cloth in persons and head == cloth.split('_')[0]: return cloth, cloth
+        return next((p for p in sorted(persons) if p.split('_')[0] == head), None), cloth
     return None, None
+
+def person_of(stem: str, persons) -> tuple[str | None, str | None]:
+    "(person, cloth) a result named `stem` shows, or (None, None); the person is None when the cloth is not theirs."
+    person, cloth = split_result(stem, persons)
+    return (person if person == cloth else None), cloth
 
 # %% ../nbs/09_metrics.ipynb #8447995e
 def _few(names, n=5) -> str:
@@ -354,8 +362,76 @@ def fid(real_dir, fake_dir, size=None, **kwargs) -> float:
     "FID of the images in `fake_dir` against those in `real_dir` (any names; see `evaluate` for the options)."
     return evaluate(real_dir, fake_dir, ('fid',), size=size, **kwargs)['fid']
 
+# %% ../nbs/09_metrics.ipynb #08845da7
+REGION_LABELS = {'kept': (1, 2, 4, 13, 8, 9, 12, 16, 17, 18, 19), 'garment': (5, 6, 7), 'arms': (14, 15)}
+REGION_METRICS = ('kept_psnr', 'garment_de', 'arm_de', 'new_cloth_nearer')
+
+def mean_lab(image: Image.Image, mask: np.ndarray) -> np.ndarray:
+    "The mean CIE Lab colour (3,) of the RGB `image`'s pixels under boolean `mask` (NaN when it is empty)."
+    from skimage.color import rgb2lab
+    if not mask.any(): return np.full(3, np.nan)
+    return rgb2lab(np.asarray(image, np.float64)[mask] / 255).mean(0)
+
+def delta_e(a: np.ndarray, b: np.ndarray) -> float:
+    "CIE76 colour difference of two Lab colours."
+    return float(np.linalg.norm(np.asarray(a) - np.asarray(b)))
+
+def masked_psnr(real: Image.Image, fake: Image.Image, mask: np.ndarray) -> float:
+    "PSNR (dB, 8-bit peak, at most 100) of `fake` against `real` over the pixels under `mask` (NaN when it is empty)."
+    if not mask.any(): return math.nan
+    mse = ((np.asarray(real, np.float64) - np.asarray(fake, np.float64))[mask] ** 2).mean()
+    return float(min(100.0, 10 * np.log10(255 ** 2 / mse))) if mse else 100.0
+
+# %% ../nbs/09_metrics.ipynb #ecef6a08
+def _labels(path: Path, size) -> np.ndarray:
+    "The LIP labels of the parse PNG at `path`, at PIL `size` (nearest)."
+    if not path.is_file(): raise VtonError(f'{path}: parse map not found; region scores need each person\'s parse')
+    im = read_image(path, mode=None)
+    return np.asarray(im if im.size == size else im.resize(size, Image.NEAREST))
+
+def region_rows(real_dir, fake_dir, parse_dir, cloth_dir=None, cloth_mask_dir=None, fake_parse_dir=None) -> list[dict]:
+    "Per result: kept-region PSNR, then garment and arm ΔE (paired) or whether the garment is nearer the new cloth (unpaired)."
+    reals = {p.stem: p for p in list_images(real_dir)}
+    cloths = {p.stem: p for p in list_images(cloth_dir)} if cloth_dir else {}
+    rows, isin = [], lambda labels, region: np.isin(labels, REGION_LABELS[region])
+    for f in list_images(fake_dir):
+        person, cloth = split_result(f.stem, reals, cloths or reals)
+        if person is None: raise VtonError(f'{f}: no photo in {real_dir} for this result (name results <person>_<cloth>)')
+        real, fake = read_image(reals[person]), read_image(f)
+        if fake.size != real.size: fake = fake.resize(real.size, Image.BILINEAR)
+        own = _labels(Path(parse_dir) / f'{person}.png', real.size)
+        tryon = Path(fake_parse_dir or '') / f'{f.stem}.png'
+        worn = _labels(tryon, real.size) if fake_parse_dir and tryon.is_file() else own
+        row = {'result': f.name, 'person': person, 'cloth': cloth,
+               'kept_psnr': masked_psnr(real, fake, isin(own, 'kept') & isin(worn, 'kept'))}
+        if cloth == person:
+            row['garment_de'] = delta_e(mean_lab(real, isin(own, 'garment')), mean_lab(fake, isin(worn, 'garment')))
+            row['arm_de'] = delta_e(mean_lab(real, isin(own, 'arms')), mean_lab(fake, isin(worn, 'arms')))
+        else:
+            if not cloths or not cloth_mask_dir:
+                raise VtonError(f'{f.name}: an unpaired result (cloth {cloth}); pass cloth_dir and cloth_mask_dir to score it')
+            mask = np.asarray(read_image(Path(cloth_mask_dir) / cloths[cloth].name, 'L')) >= 128
+            got = mean_lab(fake, isin(worn, 'garment'))
+            new, old = mean_lab(read_image(cloths[cloth]), mask), mean_lab(real, isin(own, 'garment'))
+            row['new_cloth_nearer'] = float(delta_e(got, new) < delta_e(got, old))
+        rows.append(row)
+    return rows
+
+def region_scores(real_dir, fake_dir, parse_dir, cloth_dir=None, cloth_mask_dir=None, fake_parse_dir=None) -> dict:
+    "Means over the results of `region_rows`' scores (`REGION_METRICS`); NaN for a score no result has."
+    rows = region_rows(real_dir, fake_dir, parse_dir, cloth_dir, cloth_mask_dir, fake_parse_dir)
+    def mean(m):
+        values = [r[m] for r in rows if not math.isnan(r.get(m, math.nan))]
+        return float(np.mean(values)) if values else math.nan
+    return {m: mean(m) for m in REGION_METRICS}
+
 # %% ../nbs/09_metrics.ipynb #8723ba1b
-HEADERS = {'fid': 'FID ↓', 'lpips': 'LPIPS ↓', 'ssim': 'SSIM ↑'}
+HEADERS = {'fid': 'FID ↓', 'lpips': 'LPIPS ↓', 'ssim': 'SSIM ↑', 'kept_psnr': 'kept PSNR (dB) ↑',
+           'garment_de': 'garment ΔE ↓', 'arm_de': 'arm ΔE ↓', 'new_cloth_nearer': 'new cloth nearer ↑'}
+FORMATS = {'kept_psnr': '.2f', 'garment_de': '.2f', 'arm_de': '.2f', 'new_cloth_nearer': '.0%'}   # others: .4f
+
+def _cell(value, metric: str) -> str:
+    return '–' if value is None or math.isnan(value) else format(value, FORMATS.get(metric, '.4f'))
 
 class MetricsTable:
     "One row of metrics per run: Markdown in notebooks, CSV on disk."
@@ -365,7 +441,7 @@ class MetricsTable:
         "The table in Markdown."
         lines = ['| run | ' + ' | '.join(HEADERS[m] for m in self.metrics) + ' |',
                  '|---|' + '---:|' * len(self.metrics)]
-        lines += ['| ' + r['run'] + ' | ' + ' | '.join(f'{r[m]:.4f}' for m in self.metrics) + ' |'
+        lines += ['| ' + r['run'] + ' | ' + ' | '.join(_cell(r[m], m) for m in self.metrics) + ' |'
                   for r in self.rows]
         return '\n'.join(lines)
 
@@ -417,11 +493,18 @@ def plot_metric_curves(table: MetricsTable, out_png=None):
     return save_figure(fig, out_png)
 
 # %% ../nbs/09_metrics.ipynb #88b6e114
-def evaluate_runs(runs: dict, real_dir, out_dir=None, metrics=METRICS, progress=True, **kwargs) -> MetricsTable:
-    "Evaluate each `{name: result folder}` against `real_dir`; write metrics.csv / .md / _vs_step.png to `out_dir`."
-    rows = [{'run': name, **evaluate(real_dir, d, metrics, progress=progress, **kwargs)}
-            for name, d in tqdm(runs.items(), desc='runs', disable=not progress)]
-    table = MetricsTable(rows, metrics)
+def evaluate_runs(runs: dict, real_dir, out_dir=None, metrics=METRICS, progress=True, regions: dict | None = None,
+                  **kwargs) -> MetricsTable:
+    "Evaluate each `{name: result folder}` against `real_dir` (by region too with `regions`); write metrics.csv / .md / _vs_step.png to `out_dir`."
+    reals, rows = list_images(real_dir), []
+    for name, d in tqdm(runs.items(), desc='runs', disable=not progress):
+        paired = bool(index_results(reals, list_images(d))[0])
+        chosen = [m for m in metrics if paired or m == 'fid']
+        row = {'run': name, **dict.fromkeys(metrics, math.nan)}
+        if chosen: row.update(evaluate(real_dir, d, chosen, progress=progress, **kwargs))
+        if regions: row.update(region_scores(real_dir, d, **regions))
+        rows.append(row)
+    table = MetricsTable(rows, tuple(metrics) + (REGION_METRICS if regions else ()))
     if out_dir is not None:
         out_dir = Path(out_dir)
         table.to_csv(out_dir / 'metrics.csv')

@@ -24,8 +24,8 @@ from .networks import ALIASGenerator, GMM, SegGenerator
 # %% auto #0
 __all__ = ['CHECKPOINTS', 'SEG_SIZE', 'log', 'RESULTS_RECORD', 'COND_KINDS', 'read_state_dict', 'load_strict', 'build_network',
            'load_pretrained', 'alias_inputs', 'seg_noise', 'gaussian_blur', 'TryOnPipeline', 'result_name', 'to_image',
-           'save_result', 'Guarded', 'collate_readable', 'pair_batches', 'model_digest', 'tryon',
-           'precompute_conditions', 'ConditionDataset']
+           'save_result', 'Guarded', 'collate_readable', 'pair_batches', 'model_digest', 'tryon', 'pending_pairs',
+           'save_conditions', 'precompute_conditions', 'ConditionDataset']
 
 # %% ../nbs/05_pretrained.ipynb #009a2896
 def read_state_dict(path) -> dict:
@@ -262,13 +262,23 @@ def _cond_paths(cond_dir, img_name: str, c_name: str) -> dict:
     name = Path(result_name(img_name, c_name)).with_suffix('.png').name
     return {k: Path(cond_dir) / k / name for k in COND_KINDS}
 
-def _check_meta(cond_dir: Path, meta: dict):
-    "Refuse to mix conditions of another size or parse source in one folder."
-    f = cond_dir / 'conditions.json'
+def pending_pairs(dataset, out_dir, parse_source: str) -> list[int]:
+    "Indices of `dataset`'s pairs without conditions in `out_dir`, which must hold conditions of this size and source."
+    out_dir, meta = Path(out_dir), {'size': list(dataset.size), 'parse_source': parse_source}
+    f = out_dir / 'conditions.json'
     if f.exists() and (found := json.loads(f.read_text())) != meta:
         raise VtonError(f'{f}: holds conditions for {found}, not {meta}; use another out_dir or delete this one')
     if not f.exists():
         with atomic_write(f, 'w') as fh: json.dump(meta, fh)
+    return [i for i, (p, c) in enumerate(dataset.pairs) if not all(q.exists() for q in _cond_paths(out_dir, p, c).values())]
+
+def save_conditions(out_dir, img_name: str, c_name: str, seg7, warped_cloth, warped_mask):
+    "Store one pair's seg7 (7, H, W) one-hot, warped cloth (3, H, W) in [-1, 1] and mask (1, H, W) in [0, 1] (8 bits, rounded)."
+    to_8bit = lambda t: (t.detach().float().cpu() * 255).round().clamp(0, 255).byte().numpy()
+    images = {'seg7': Image.fromarray(seg7.argmax(0).byte().cpu().numpy(), 'L'),
+              'warped_cloth': Image.fromarray(to_8bit((warped_cloth.permute(1, 2, 0) + 1) / 2), 'RGB'),
+              'warped_mask': Image.fromarray(to_8bit(warped_mask[0]), 'L')}
+    for kind, path in _cond_paths(out_dir, img_name, c_name).items(): save_image(images[kind], path)
 
 # %% ../nbs/05_pretrained.ipynb #c83fb7b7
 def precompute_conditions(dataset, out_dir, parse_source: str = 'seg', seg=None, gmm=None, batch_size: int = 4,
@@ -276,8 +286,7 @@ def precompute_conditions(dataset, out_dir, parse_source: str = 'seg', seg=None,
     "Run the frozen Seg (or the true parse, 'gt') and GMM once over `dataset`; store seg7 / warped cloth / mask."
     out_dir = Path(out_dir)
     _require_parse_source(parse_source)
-    _check_meta(out_dir, {'size': list(dataset.size), 'parse_source': parse_source})
-    todo = [i for i, (p, c) in enumerate(dataset.pairs) if not all(q.exists() for q in _cond_paths(out_dir, p, c).values())]
+    todo = pending_pairs(dataset, out_dir, parse_source)
     if not todo: return out_dir
     if parse_source == 'seg' and seg is None: seg = load_pretrained('seg')
     pipe = TryOnPipeline(seg if parse_source == 'seg' else None, gmm or load_pretrained('gmm'), None, dataset.size)
@@ -286,11 +295,7 @@ def precompute_conditions(dataset, out_dir, parse_source: str = 'seg', seg=None,
     for batch in pair_batches(dataset, todo, batch_size, num_workers, desc='conditions'):
         c = pipe.conditions(batch, parse_source, generator=generator)
         for j, (img_name, c_name) in enumerate(zip(batch['img_name'], batch['c_name'])):
-            labels = c['seg7'][j].argmax(0).byte().cpu().numpy()
-            images = {'seg7': Image.fromarray(labels, 'L'), 'warped_cloth': to_image(c['warped_cloth'][j]),
-                      'warped_mask': Image.fromarray((c['warped_mask'][j, 0] * 255).round().byte().cpu().numpy(), 'L')}
-            for kind, path in _cond_paths(out_dir, img_name, c_name).items():
-                save_image(images[kind], path)
+            save_conditions(out_dir, img_name, c_name, c['seg7'][j], c['warped_cloth'][j], c['warped_mask'][j])
     return out_dir
 
 # %% ../nbs/05_pretrained.ipynb #5a35833f

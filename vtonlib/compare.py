@@ -16,7 +16,8 @@ from .metrics import images_to_tensor, index_results, list_images, lpips_score, 
 
 # %% auto #0
 __all__ = ['CROPS', 'UNCROPPED', 'Sample', 'collect_samples', 'crop_box', 'thumbnail', 'sample_scores', 'caption', 'cell_caption',
-           'image_grid', 'read_loss_log', 'plot_losses', 'Gallery', 'export_html', 'browser', 'render_dom']
+           'image_grid', 'read_loss_log', 'plot_losses', 'Gallery', 'show_widget', 'LiveView', 'export_html', 'browser',
+           'render_dom']
 
 # %% ../nbs/10_compare.ipynb #0ad66f57
 @dataclass
@@ -205,12 +206,33 @@ class Gallery:
         return export_html(path, self.samples, runs=self.runs.value, crop=self.crop.value,
                            scores=self._scores if self.scores else False, **kwargs)
 
-    def _ipython_display_(self):
-        from IPython.display import display
-        if in_colab():
-            from google.colab import output
-            output.enable_custom_widget_manager()
-        display(self.widget)
+    def _ipython_display_(self): show_widget(self.widget)
+
+def show_widget(widget):
+    "Display an ipywidgets `widget`; on Colab, first let it render ipywidgets 8 (Colab ships 7.x)."
+    from IPython.display import display
+    if in_colab():
+        from google.colab import output
+        output.enable_custom_widget_manager()
+    display(widget)
+
+# %% ../nbs/10_compare.ipynb #372b9bae
+class LiveView:
+    "A run's latest sample grid and loss curves, refreshed in place by `Trainer.fit(on_sample=view)`."
+    def __init__(self):
+        import ipywidgets as w
+        self.caption, self.grid, self.losses = w.HTML('waiting for the first sample'), w.Image(format='jpeg'), w.Image(format='png')
+        self.widget = w.VBox([self.caption, self.grid, self.losses])
+
+    def __call__(self, trainer, sample_path):
+        "Show `sample_path` and the curves of `trainer.run_dir / 'log.csv'` at `trainer.step`."
+        self.grid.value = Path(sample_path).read_bytes()
+        buf = io.BytesIO()
+        plot_losses(Path(trainer.run_dir) / 'log.csv').savefig(buf, format='png', dpi=72)
+        self.losses.value = buf.getvalue()
+        self.caption.value = f'<b>step {trainer.step}</b> · {html.escape(Path(sample_path).name)}'
+
+    def _ipython_display_(self): show_widget(self.widget)
 
 # %% ../nbs/10_compare.ipynb #9cac6c0f
 _SCRIPT = '''

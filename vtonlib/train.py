@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_train.ipynb #877b86f0
 from __future__ import annotations
-import csv, dataclasses, functools, itertools, json, logging, os, random, resource, shutil, time, warnings
+import copy, csv, dataclasses, functools, itertools, json, logging, os, random, resource, shutil, time, warnings
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -19,6 +19,8 @@ from torchvision.utils import make_grid
 from PIL import Image
 from tqdm.auto import tqdm
 
+from fastcore.basics import patch
+
 from .core import VtonError, amp_dtype, atomic_write, persistent_root, pick_device, save_image, seed_everything, storage_errors
 from .networks import ALIASGenerator
 from .pretrained import (ConditionDataset, Guarded, alias_inputs, collate_readable, load_pretrained, load_strict,
@@ -29,7 +31,7 @@ from .losses import PENALTIES, GANLoss, VGGPerceptualLoss, feature_matching_loss
 from .dataset import VITONDataset
 
 # %% auto #0
-__all__ = ['AMP_MODES', 'CONFIGS', 'log', 'SAMPLE_HEIGHT', 'LOG_ROW_BYTES', 'LOSS_TERMS', 'LOG_COLUMNS', 'RESUME_FREE',
+__all__ = ['AMP_MODES', 'CONFIGS', 'log', 'SAMPLE_HEIGHT', 'LOG_ROW_BYTES', 'LOSS_TERMS', 'LOG_EXTRA', 'RESUME_FREE',
            'TrainConfig', 'named_config', 'rng_state', 'set_rng_state', 'ResumableSampler', 'DataStream',
            'build_generator', 'build_discriminator', 'checkpoint_top_blocks', 'lr_factor', 'ema_decay_at', 'update_ema',
            'init_distributed', 'config_changes', 'set_deterministic', 'Trainer']
@@ -275,7 +277,7 @@ def update_ema(ema: torch.nn.Module, model: torch.nn.Module, decay: float):
 SAMPLE_HEIGHT = 256     # pixels of each image in a sample grid
 LOG_ROW_BYTES = 400     # at most, one row of log.csv
 LOSS_TERMS = ('d_loss', 'd_real', 'd_fake', 'd_gp', 'g_loss', 'g_adv', 'g_unpaired', 'g_l1', 'g_vgg', 'g_fm')
-LOG_COLUMNS = ('step', 'epoch', *LOSS_TERMS, 'lr_g', 'lr_d', 'scale_g', 'scale_d', 'step_time', 'peak_mem_mb', 'skipped')
+LOG_EXTRA = ('lr_g', 'lr_d', 'scale_g', 'scale_d', 'step_time', 'peak_mem_mb', 'skipped')   # log columns after the loss terms
 
 # options that may change between a checkpoint and the run that resumes it
 RESUME_FREE = frozenset({'data_root', 'cond_dir', 'unpaired_cond_dir', 'run_name', 'run_dir', 'ckpt_every', 'ckpt_slots',
@@ -312,50 +314,40 @@ def _average_gradients(module, world: int):
     for p in module.parameters():
         if p.grad is not None: dist.all_reduce(p.grad); p.grad /= world
 
-# %% ../nbs/08_train.ipynb #1e5f24ff
+# %% ../nbs/08_train.ipynb #cba43cd3
 class Trainer:
     "Adversarial training of the ALIAS generator against a multi-scale discriminator (see `TrainConfig`)."
-    def __init__(self, config: TrainConfig, dataset=None, override: bool = False, unpaired_dataset=None):
+    def __init__(self, config: TrainConfig, dataset=None, override: bool = False, unpaired_dataset=None,
+                 G: torch.nn.Module | None = None, D: torch.nn.Module | None = None, losses: dict | None = None):
         self.cfg = cfg = config
-        self.override = override
+        self.override, self.extra_losses = override, dict(losses or {})
         if cfg.deterministic: set_deterministic()
         self.rank, self.world = init_distributed()
         local = int(os.environ.get('LOCAL_RANK', '0'))
         self.device = pick_device(cfg.device or (f'cuda:{local}' if torch.cuda.is_available() else 'cpu'))
         if self.device.type == 'cuda': torch.cuda.set_device(self.device)
         seed_everything(cfg.seed)                                  # the same initial weights on every rank
-        self.G, self.D = build_generator(cfg).to(self.device), build_discriminator(cfg).to(self.device)
+        self.G, self.D = (G or build_generator(cfg)).to(self.device), (D or build_discriminator(cfg)).to(self.device)
+        self.G_ema = copy.deepcopy(self.G).requires_grad_(False) if cfg.ema_decay else None
         if cfg.grad_checkpoint: checkpoint_top_blocks(self.G)
         self.G_run = self.G
         if self.world > 1:  # a 'normal'/'more' generator leaves its unused input convolutions without gradients
-            self.G_run = torch.nn.parallel.DistributedDataParallel(self.G, find_unused_parameters=len(self.G.scales) < 8)
+            self.G_run = torch.nn.parallel.DistributedDataParallel(self.G, find_unused_parameters=len(getattr(self.G, 'scales', ())) < 8)
         if cfg.compile: self.G_run = torch.compile(self.G_run)
-        self.G_ema = None
-        if cfg.ema_decay:
-            self.G_ema = build_generator(dataclasses.replace(cfg, init='scratch')).to(self.device).requires_grad_(False)
-            self.G_ema.load_state_dict(self.G.state_dict())
         self.opt_g = torch.optim.Adam(self.G.parameters(), lr=cfg.lr_g, betas=cfg.betas)
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=cfg.lr_d, betas=cfg.betas)
         self.dtype = amp_dtype(self.device) if cfg.amp == 'auto' else AMP_MODES[cfg.amp]
-        scaled = self.dtype == torch.float16
-        self.scaler_g = torch.amp.GradScaler(self.device.type, enabled=scaled)
-        self.scaler_d = torch.amp.GradScaler(self.device.type, enabled=scaled)
+        self.scaler_g, self.scaler_d = (torch.amp.GradScaler(self.device.type, enabled=self.dtype == torch.float16)
+                                        for _ in 'gd')
         self.gan = GANLoss(cfg.gan_mode)
         self.vgg = VGGPerceptualLoss().to(self.device) if cfg.lambda_vgg else None
+        self.loss_terms = (*LOSS_TERMS, *(f'g_{k}' for k in self.extra_losses))
         self.dataset = dataset if dataset is not None else \
             ConditionDataset(VITONDataset(cfg.data_root, 'train', size=cfg.size), cfg.cond_dir)
-        stream = functools.partial(DataStream, batch_size=cfg.batch_size, rank=self.rank, world=self.world,
-                                   num_workers=cfg.num_workers, pin_memory=self.device.type == 'cuda')
-        self.paired = stream(self.dataset, seed=cfg.seed, source=cfg.data_root or 'dataset')
-        self.unpaired = None
-        if cfg.unpaired_from:
-            if unpaired_dataset is None:
-                if not cfg.unpaired_pairs:
-                    raise VtonError(f'TrainConfig: unpaired_from={cfg.unpaired_from} needs unpaired_pairs (a person x other '
-                                    f'cloth list in {cfg.data_root or "data_root"}) and unpaired_cond_dir (its conditions)')
-                unpaired_dataset = ConditionDataset(VITONDataset(cfg.data_root, 'train', pairs=cfg.unpaired_pairs,
-                                                                 size=cfg.size, paired=False), cfg.unpaired_cond_dir)
-            self.unpaired = stream(unpaired_dataset, seed=cfg.seed + 1, source=cfg.unpaired_pairs or 'unpaired dataset')
+        self.stream = functools.partial(DataStream, batch_size=cfg.batch_size, rank=self.rank, world=self.world,
+                                        num_workers=cfg.num_workers, pin_memory=self.device.type == 'cuda')
+        self.paired = self.stream(self.dataset, seed=cfg.seed, source=cfg.data_root or 'dataset')
+        self.unpaired = self._unpaired_stream(unpaired_dataset) if cfg.unpaired_from else None
         self.run_dir = cfg.resolved_run_dir()
         self.store, self.lock = CheckpointStore(self.run_dir, cfg.ckpt_slots, cfg.keep_every), RunLock(self.run_dir)
         self.step = self.skipped = self.nonfinite_run = 0
@@ -363,256 +355,305 @@ class Trainer:
         self.history = []
         seed_everything(cfg.seed + self.rank)                      # each rank its own noise and dropout
 
+    def _unpaired_stream(self, dataset):
+        "The stream of unpaired items (each person in another cloth) of the optional unpaired phase."
+        cfg = self.cfg
+        if dataset is None:
+            if not cfg.unpaired_pairs:
+                raise VtonError(f'TrainConfig: unpaired_from={cfg.unpaired_from} needs unpaired_pairs (a person x other '
+                                f'cloth list in {cfg.data_root or "data_root"}) and unpaired_cond_dir (its conditions)')
+            dataset = ConditionDataset(VITONDataset(cfg.data_root, 'train', pairs=cfg.unpaired_pairs, size=cfg.size,
+                                                    paired=False), cfg.unpaired_cond_dir)
+        return self.stream(dataset, seed=cfg.seed + 1, source=cfg.unpaired_pairs or 'unpaired dataset')
+
     def _autocast(self): return torch.autocast(self.device.type, dtype=self.dtype, enabled=self.dtype is not None)
 
-    def in_unpaired_phase(self) -> bool:
-        "Whether the optimizer step being taken (`step + 1`) is in the unpaired phase."
-        return self.unpaired is not None and self.step + 1 >= self.cfg.unpaired_from
+# %% ../nbs/08_train.ipynb #4fa7049d
+@patch
+def in_unpaired_phase(self: Trainer) -> bool:
+    "Whether the optimizer step being taken (`step + 1`) is in the unpaired phase."
+    return self.unpaired is not None and self.step + 1 >= self.cfg.unpaired_from
 
-    def next_batch(self) -> dict:
-        "The next paired micro-batch; in the unpaired phase unpaired items follow, without their photo (`img`)."
-        batch = next(self.paired)
-        if not self.in_unpaired_phase(): return batch
-        extra = next(self.unpaired)
-        return {k: v if k == 'img' else torch.cat([v, extra[k]]) if torch.is_tensor(v) else v + extra[k]
-                for k, v in batch.items()}
+@patch
+def next_batch(self: Trainer) -> dict:
+    "The next paired micro-batch; in the unpaired phase unpaired items follow, without their photo (`img`)."
+    batch = next(self.paired)
+    if not self.in_unpaired_phase(): return batch
+    extra = next(self.unpaired)
+    return {k: v if k == 'img' else torch.cat([v, extra[k]]) if torch.is_tensor(v) else v + extra[k]
+            for k, v in batch.items()}
 
-    def inputs(self, batch: dict):
-        "The generator's inputs, the discriminator's conditions and the real image of a batch, on the device."
-        b = {k: v.to(self.device, non_blocking=True) for k, v in batch.items() if torch.is_tensor(v)}
-        x, seg, seg_div, misalign = alias_inputs(b['seg7'], b['warped_cloth'], b['warped_mask'], b['img_agnostic'], b['pose'])
-        cond = dict(img_agnostic=b['img_agnostic'], pose=b['pose'], warped_cloth=b['warped_cloth'], seg7=seg,
-                    seg_div=seg_div, misalign=misalign)
-        return (x, seg, seg_div, misalign), cond, b['img']
+@patch
+def inputs(self: Trainer, batch: dict):
+    "The generator's inputs, the discriminator's conditions and the real image of a batch, on the device."
+    b = {k: v.to(self.device, non_blocking=True) for k, v in batch.items() if torch.is_tensor(v)}
+    x, seg, seg_div, misalign = alias_inputs(b['seg7'], b['warped_cloth'], b['warped_mask'], b['img_agnostic'], b['pose'])
+    cond = dict(img_agnostic=b['img_agnostic'], pose=b['pose'], warped_cloth=b['warped_cloth'], seg7=seg,
+                seg_div=seg_div, misalign=misalign)
+    return (x, seg, seg_div, misalign), cond, b['img']
 
-    def d_backward(self, cond: dict, real, fake):
-        "Backpropagate D's loss (real: the paired photos; fake: every detached fake); returns its terms and real features."
-        cfg, zero, n = self.cfg, real.new_zeros(()), len(real)
-        real_in = discriminator_input(cfg.condition, {k: v[:n] for k, v in cond.items()}, real)
-        fake_in = discriminator_input(cfg.condition, cond, fake.detach())
+# %% ../nbs/08_train.ipynb #b0f41247
+@patch
+def d_backward(self: Trainer, cond: dict, real, fake):
+    "Backpropagate D's loss (real: the paired photos; fake: every detached fake); returns its terms and real features."
+    cfg, zero, n = self.cfg, real.new_zeros(()), len(real)
+    real_in = discriminator_input(cfg.condition, {k: v[:n] for k, v in cond.items()}, real)
+    fake_in = discriminator_input(cfg.condition, cond, fake.detach())
+    with self._autocast():
+        real_out, fake_out = _split(self.D(torch.cat([real_in, fake_in])), n)
+        d_real, d_fake = self.gan.loss(real_out, True), self.gan.loss(fake_out, False)
+    lazy = dict(step=self.step, every=cfg.gp_every)
+    if not cfg.lambda_gp: gp = zero
+    elif cfg.penalty == 'r1': gp = r1_penalty(self.D, real_in, self.scaler_d, image_channels=real.shape[1], **lazy)
+    else: gp = gradient_penalty(self.D, real_in, fake_in[:n], self.scaler_d, **lazy)
+    d_loss = 0.5 * (d_real + d_fake) + cfg.lambda_gp * gp
+    self.scaler_d.scale(d_loss / cfg.accum_steps).backward()
+    return dict(d_loss=d_loss, d_real=d_real, d_fake=d_fake, d_gp=gp), real_out
+
+# %% ../nbs/08_train.ipynb #383b8537
+@patch
+def g_backward(self: Trainer, cond: dict, real, fake, real_out) -> dict:
+    "Backpropagate G's loss through the frozen D (unpaired fakes: adversarial only); returns its terms."
+    cfg, zero, n = self.cfg, real.new_zeros(()), len(real)
+    self.D.requires_grad_(False)
+    try:
         with self._autocast():
-            real_out, fake_out = _split(self.D(torch.cat([real_in, fake_in])), n)
-            d_real, d_fake = self.gan.loss(real_out, True), self.gan.loss(fake_out, False)
-        lazy = dict(step=self.step, every=cfg.gp_every)
-        if not cfg.lambda_gp: gp = zero
-        elif cfg.penalty == 'r1': gp = r1_penalty(self.D, real_in, self.scaler_d, image_channels=real.shape[1], **lazy)
-        else: gp = gradient_penalty(self.D, real_in, fake_in[:n], self.scaler_d, **lazy)
-        d_loss = 0.5 * (d_real + d_fake) + cfg.lambda_gp * gp
-        self.scaler_d.scale(d_loss / cfg.accum_steps).backward()
-        return dict(d_loss=d_loss, d_real=d_real, d_fake=d_fake, d_gp=gp), real_out
+            paired_out, unpaired_out = _split(self.D(discriminator_input(cfg.condition, cond, fake)), n)
+            g_adv = self.gan.loss(paired_out, True, for_discriminator=False)
+            g_unpaired = self.gan.loss(unpaired_out, True, for_discriminator=False) if len(fake) > n else zero
+            vgg = self.vgg(fake[:n], real) if self.vgg is not None else zero
+            fm = feature_matching_loss(paired_out, [[f.detach() for f in s] for s in real_out]) if cfg.lambda_fm else zero
+        l1 = F.l1_loss(fake[:n].to(real.dtype), real)
+        extra = {f'g_{k}': fn(fake[:n], real, {k: v[:n] for k, v in cond.items()}) for k, fn in self.extra_losses.items()}
+        g_loss = (cfg.lambda_adv * (g_adv + g_unpaired) + cfg.lambda_l1 * l1 + cfg.lambda_vgg * vgg + cfg.lambda_fm * fm
+                  + sum(extra.values(), zero))
+        self.scaler_g.scale(g_loss / cfg.accum_steps).backward()
+    finally: self.D.requires_grad_(True)
+    return dict(g_loss=g_loss, g_adv=g_adv, g_unpaired=g_unpaired, g_l1=l1, g_vgg=vgg, g_fm=fm, **extra)
 
-    def g_backward(self, cond: dict, real, fake, real_out) -> dict:
-        "Backpropagate G's loss through the frozen D (unpaired fakes: adversarial only); returns its terms."
-        cfg, zero, n = self.cfg, real.new_zeros(()), len(real)
-        self.D.requires_grad_(False)
-        try:
-            with self._autocast():
-                paired_out, unpaired_out = _split(self.D(discriminator_input(cfg.condition, cond, fake)), n)
-                g_adv = self.gan.loss(paired_out, True, for_discriminator=False)
-                g_unpaired = self.gan.loss(unpaired_out, True, for_discriminator=False) if len(fake) > n else zero
-                vgg = self.vgg(fake[:n], real) if self.vgg is not None else zero
-                fm = feature_matching_loss(paired_out, [[f.detach() for f in s] for s in real_out]) if cfg.lambda_fm else zero
-            l1 = F.l1_loss(fake[:n].to(real.dtype), real)
-            g_loss = cfg.lambda_adv * (g_adv + g_unpaired) + cfg.lambda_l1 * l1 + cfg.lambda_vgg * vgg + cfg.lambda_fm * fm
-            self.scaler_g.scale(g_loss / cfg.accum_steps).backward()
-        finally: self.D.requires_grad_(True)
-        return dict(g_loss=g_loss, g_adv=g_adv, g_unpaired=g_unpaired, g_l1=l1, g_vgg=vgg, g_fm=fm)
+# %% ../nbs/08_train.ipynb #de02b817
+@patch
+def backward(self: Trainer, batch: dict) -> torch.Tensor:
+    "Accumulate one micro-batch's D and G gradients; returns its losses in `loss_terms` order."
+    g_in, cond, real = self.inputs(batch)
+    with self._autocast(): fake = self.G_run(*g_in)
+    d_terms, real_out = self.d_backward(cond, real, fake)
+    terms = {**d_terms, **self.g_backward(cond, real, fake, real_out)}
+    return torch.stack([terms[k].detach().float() for k in self.loss_terms])
 
-    def backward(self, batch: dict) -> torch.Tensor:
-        "Accumulate one micro-batch's D and G gradients; returns its losses in `LOSS_TERMS` order."
+@patch
+def set_hyperparameters(self: Trainer):
+    "Both optimizers' learning rates at this step of the schedule, and the config's betas."
+    factor = lr_factor(self.step, self.horizon, self.cfg.lr_decay_start)
+    for opt, lr in ((self.opt_g, self.cfg.lr_g), (self.opt_d, self.cfg.lr_d)):
+        for group in opt.param_groups: group.update(lr=lr * factor, betas=self.cfg.betas)
+
+@patch
+def train_step(self: Trainer) -> dict:
+    "One optimizer step over `accum_steps` micro-batches: update D, then G, then the weight average; returns the mean losses."
+    cfg, losses, overflow = self.cfg, 0, False
+    self.set_hyperparameters()
+    for i in range(cfg.accum_steps):
+        last = i == cfg.accum_steps - 1
+        with self.G_run.no_sync() if self.world > 1 and not last else nullcontext():
+            losses = losses + self.backward(self.next_batch()) / cfg.accum_steps
+    if self.world > 1:
+        dist.all_reduce(losses); losses /= self.world; _average_gradients(self.D, self.world)
+    finite = bool(torch.isfinite(losses).all())
+    if finite:
+        for scaler, opt in ((self.scaler_d, self.opt_d), (self.scaler_g, self.opt_g)):
+            scale = scaler.get_scale()
+            scaler.step(opt); scaler.update()
+            overflow |= scaler.get_scale() < scale             # the scaler skipped this optimizer's step
+        if self.G_ema is not None: update_ema(self.G_ema, self.G, ema_decay_at(self.step + 1, cfg.ema_decay))
+    self.opt_d.zero_grad(set_to_none=True); self.opt_g.zero_grad(set_to_none=True)
+    self.skipped += not finite or overflow
+    self.nonfinite_run = 0 if finite else self.nonfinite_run + 1
+    return dict(zip(self.loss_terms, losses.tolist()))
+
+# %% ../nbs/08_train.ipynb #884d5db2
+@patch
+def _keep_rng(self: Trainer):
+    "Context: the training random state (CPU, and this process's GPU) restored after."
+    return torch.random.fork_rng(devices=[self.device.index or 0] if self.device.type == 'cuda' else [])
+
+@patch(as_prop=True)
+def G_eval(self: Trainer) -> ALIASGenerator:
+    "The generator that makes samples, evaluations and exports: the weight average when there is one."
+    return self.G_ema if self.G_ema is not None else self.G
+
+@patch
+def generate(self: Trainer, batch: dict) -> torch.Tensor:
+    "Try-on images in [-1, 1] for a batch of condition items by `G_eval` (eval mode, no gradients, training RNG untouched)."
+    with self._keep_rng(), torch.no_grad(), _EvalMode(self.G_eval):
+        g_in, _, _ = self.inputs(batch)
+        with self._autocast(): return self.G_eval(*g_in).float()
+
+@patch
+def discriminator_logits(self: Trainer, batch: dict) -> tuple[float, float]:
+    "D's mean patch logit (over scales, patches and items) on a batch's real photos and on the training G's try-ons (eval mode)."
+    with self._keep_rng(), torch.no_grad(), _EvalMode(self.G), _EvalMode(self.D), self._autocast():
         g_in, cond, real = self.inputs(batch)
-        with self._autocast(): fake = self.G_run(*g_in)
-        d_terms, real_out = self.d_backward(cond, real, fake)
-        terms = {**d_terms, **self.g_backward(cond, real, fake, real_out)}
-        return torch.stack([terms[k].detach().float() for k in LOSS_TERMS])
+        outputs = [self.D(discriminator_input(self.cfg.condition, cond, x)) for x in (real, self.G(*g_in))]
+    return tuple(sum(s[-1].float().mean().item() for s in out) / len(out) for out in outputs)
 
-    def set_hyperparameters(self):
-        "Both optimizers' learning rates at this step of the schedule, and the config's betas."
-        factor = lr_factor(self.step, self.horizon, self.cfg.lr_decay_start)
-        for opt, lr in ((self.opt_g, self.cfg.lr_g), (self.opt_d, self.cfg.lr_d)):
-            for group in opt.param_groups: group.update(lr=lr * factor, betas=self.cfg.betas)
+@patch
+def save_samples(self: Trainer, n: int = 4) -> Path | None:
+    "Write the sample grid of the current step as a small JPEG (rank 0 only); returns its path."
+    if self.rank != 0: return None
+    batch = torch.utils.data.default_collate([self.dataset[i] for i in range(min(n, len(self.dataset)))])
+    fake = self.generate(batch).cpu()
+    cols = [batch['img_agnostic'], batch['warped_cloth'], fake, batch['img']]
+    cells = torch.stack(cols, 1).flatten(0, 1)
+    if cells.shape[-2] > SAMPLE_HEIGHT:
+        cells = F.interpolate(cells, size=(SAMPLE_HEIGHT, round(SAMPLE_HEIGHT * cells.shape[-1] / cells.shape[-2])), mode='area')
+    grid = make_grid(cells, nrow=len(cols), padding=2, value_range=(-1, 1))
+    img = Image.fromarray(((grid.clamp(-1, 1) + 1) * 127.5).round().byte().permute(1, 2, 0).numpy())
+    path = self.run_dir / 'samples' / f'step_{self.step}.jpg'
+    save_image(img, path, quality=90)
+    return path
 
-    def train_step(self) -> dict:
-        "One optimizer step over `accum_steps` micro-batches: update D, then G, then the weight average; returns the mean losses."
-        cfg, losses, overflow = self.cfg, 0, False
-        self.set_hyperparameters()
-        for i in range(cfg.accum_steps):
-            last = i == cfg.accum_steps - 1
-            with self.G_run.no_sync() if self.world > 1 and not last else nullcontext():
-                losses = losses + self.backward(self.next_batch()) / cfg.accum_steps
-        if self.world > 1:
-            dist.all_reduce(losses); losses /= self.world; _average_gradients(self.D, self.world)
-        finite = bool(torch.isfinite(losses).all())
-        if finite:
-            for scaler, opt in ((self.scaler_d, self.opt_d), (self.scaler_g, self.opt_g)):
-                scale = scaler.get_scale()
-                scaler.step(opt); scaler.update()
-                overflow |= scaler.get_scale() < scale             # the scaler skipped this optimizer's step
-            if self.G_ema is not None: update_ema(self.G_ema, self.G, ema_decay_at(self.step + 1, cfg.ema_decay))
-        self.opt_d.zero_grad(set_to_none=True); self.opt_g.zero_grad(set_to_none=True)
-        self.skipped += not finite or overflow
-        self.nonfinite_run = 0 if finite else self.nonfinite_run + 1
-        return dict(zip(LOSS_TERMS, losses.tolist()))
+# %% ../nbs/08_train.ipynb #e2193756
+@patch
+def state_dict(self: Trainer) -> dict:
+    "Everything needed to continue this run exactly."
+    rng = [rng_state()]
+    if self.world > 1: rng = [None] * self.world; dist.all_gather_object(rng, rng_state())
+    return dict(step=self.step, **self.paired.state_dict(), skipped=self.skipped, G=self.G.state_dict(),
+                G_ema=self.G_ema.state_dict() if self.G_ema is not None else {}, D=self.D.state_dict(),
+                opt_g=self.opt_g.state_dict(), opt_d=self.opt_d.state_dict(), scaler_g=self.scaler_g.state_dict(),
+                scaler_d=self.scaler_d.state_dict(), rng=rng,
+                unpaired=self.unpaired.state_dict() if self.unpaired is not None else {}, config=self.cfg.to_dict())
 
-    def fit(self, steps: int | None = None, resume: bool = True, break_lock: bool = False, on_sample=None) -> list[dict]:
-        "Train until step `steps` (default: the config's), resuming the run; `on_sample(trainer, path)` sees each sample grid."
-        cfg = self.cfg
-        steps = steps or cfg.steps
-        if not steps: raise VtonError('Trainer.fit: how many steps? Pass fit(steps) or set steps in the config')
-        if cfg.steps and steps > cfg.steps and cfg.lr_decay_start < 1:
-            raise VtonError(f'Trainer.fit({steps}): the learning rates reach zero at steps={cfg.steps}; set steps={steps} '
-                            'in the config (resuming: with --override / override=True) to extend the schedule')
-        self.horizon = cfg.steps or steps
-        if self.rank == 0: self.lock.acquire(break_lock); self.store.clean()
-        try:
-            if resume and self.step == 0: self.resume()
-            if self.rank == 0:
-                self.check_budget(steps); cfg.save(self.run_dir / 'config.yaml'); self._start_log()
-            self._train_until(steps, on_sample)
-        finally: self.lock.release()
-        return self.history
+@patch
+def save(self: Trainer) -> Path | None:
+    "Checkpoint the current step (rank 0 writes; every rank takes part)."
+    state = self.state_dict()
+    return self.store.save(state, self.step, state['G_ema'] or state['G']) if self.rank == 0 else None
 
-    def _train_until(self, steps: int, on_sample):
-        "The training loop of `fit`: step, log, sample and checkpoint until step `steps`."
-        cfg = self.cfg
-        bar = tqdm(total=steps, initial=self.step, disable=self.rank != 0, desc=cfg.run_name)
-        while self.step < steps:
-            if self.device.type == 'cuda': torch.cuda.reset_peak_memory_stats(self.device)
-            t0 = time.perf_counter()
-            losses = self.train_step()
-            if self.device.type == 'cuda': torch.cuda.synchronize(self.device)
-            self.step += 1
-            if self.nonfinite_run >= cfg.max_nonfinite:
-                bar.close()
-                good = max(self.store.steps().values(), default=None)
-                raise VtonError(f'{self.run_dir}: {self.nonfinite_run} steps in a row had non-finite losses (up to step '
-                                f'{self.step}); stopped. The last good checkpoint is step {good}. '
-                                "Lower lr_g/lr_d, set amp: 'off', or check the data, then rerun to resume.")
-            row = dict(step=self.step, epoch=self.paired.epoch, **losses, lr_g=self.opt_g.param_groups[0]['lr'],
-                       lr_d=self.opt_d.param_groups[0]['lr'], scale_g=self.scaler_g.get_scale(),
-                       scale_d=self.scaler_d.get_scale(), step_time=time.perf_counter() - t0,
-                       peak_mem_mb=_peak_memory_mb(self.device), skipped=self.skipped)
-            self.history.append(row)
-            if self.rank == 0:
-                self._log(row); bar.update(1); self.lock.refresh()
-                bar.set_postfix(d=f"{row['d_loss']:.3f}", g=f"{row['g_loss']:.3f}", l1=f"{row['g_l1']:.3f}")
-            if self.step % cfg.sample_every == 0 or self.step == steps:
-                path = self.save_samples()
-                if on_sample is not None and path is not None: on_sample(self, path)
-            if (self.step % cfg.ckpt_every == 0 or self.step == steps) and not self.nonfinite_run: self.save()
-        bar.close()
+# %% ../nbs/08_train.ipynb #ff9ad4d9
+@patch
+def resume(self: Trainer) -> bool:
+    "Load the newest readable checkpoint of the run, if any; True when one was loaded."
+    state = self.store.load()
+    if state is None: return False
+    where = f'{self.run_dir} (step {state["step"]})'
+    changes = config_changes(state['config'], self.cfg)
+    said = '; '.join(f'{k}: checkpoint {a!r}, config {b!r}' for k, (a, b) in changes.items())
+    if changes and not self.override:
+        raise VtonError(f'{where}: the config disagrees with the checkpoint ({said}). Resume with the config '
+                        'saved in the checkpoint, start a new run_name, or continue anyway with the new options: '
+                        '`vton train --override`, or `Trainer(..., override=True)` in Python.')
+    if changes and self.rank == 0: print(f'notice: {where}: resumed with changed options ({said})')
+    try:
+        for name in ('G', 'D', 'opt_g', 'opt_d', 'scaler_g', 'scaler_d'):
+            if state[name]: getattr(self, name).load_state_dict(state[name])   # a disabled scaler saved {}
+        if self.G_ema is not None: self.G_ema.load_state_dict(state.get('G_ema') or state['G'])
+    except (RuntimeError, ValueError, KeyError) as e:
+        raise VtonError(f'{where}: the checkpoint is for another architecture ({str(e).splitlines()[0][:200]}); '
+                        'resume with the options it was saved with, or start a new run_name') from None
+    self.step, self.skipped = state['step'], state['skipped']
+    self.paired.load_state_dict(state)
+    if self.unpaired is not None: self.unpaired.load_state_dict(state.get('unpaired') or dict(epoch=0, pos=0))
+    if len(state['rng']) == self.world: set_rng_state(state['rng'][self.rank])
+    else: warnings.warn(f'{where}: saved by {len(state["rng"])} processes, resumed by {self.world}: '
+                        'the random streams restart (the run continues, but not bit-exactly)')
+    return True
 
-    def budget(self, steps: int) -> dict:
-        "The most bytes the run folder will hold by step `steps`, by kind: checkpoints (the store's plan), samples and log."
-        state = self.state_dict()
-        h, w = self.cfg.size
-        grid = 4 * SAMPLE_HEIGHT * 4 * round(SAMPLE_HEIGHT * w / h)           # 4 items x 4 columns, at most a byte a pixel
-        return {'checkpoints': self.store.plan(state_nbytes(state), state_nbytes(state['G_ema'] or state['G'])),
-                'samples': (steps // self.cfg.sample_every + 1) * grid, 'log': (steps + 1) * LOG_ROW_BYTES}
+# %% ../nbs/08_train.ipynb #a70ffd37
+@patch(as_prop=True)
+def log_columns(self: Trainer) -> tuple: return ('step', 'epoch', *self.loss_terms, *LOG_EXTRA)
 
-    def check_budget(self, steps: int) -> int:
-        "Print the run folder's storage budget to step `steps`; `VtonError` when its disk (Drive on Colab) lacks the room."
-        need = self.budget(steps)
-        with storage_errors(self.run_dir):
-            self.run_dir.mkdir(parents=True, exist_ok=True)
-            held = sum(f.stat().st_size for f in self.run_dir.rglob('*') if f.is_file())   # rewritten, or kept, not added
-            free = shutil.disk_usage(self.run_dir).free
-        total, gb = sum(need.values()), lambda n: f'{n / 1e9:.2f} GB'
-        print(f'storage budget of {self.run_dir} to step {steps}: ' + ', '.join(f'{k} {gb(v)}' for k, v in need.items())
-              + f' = {gb(total)} at most ({gb(held)} there now, {gb(free)} free)')
-        if total - held > free:
-            raise VtonError(f'{self.run_dir}: this run needs up to {gb(total)} ({gb(total - held)} more than it holds now) but '
-                            f'only {gb(free)} are free; free some space (on Google Drive also empty the trash), lower '
-                            'ckpt_slots or keep_every, or set run_dir / VTON_HOME to a larger disk')
-        return total
+@patch
+def _start_log(self: Trainer):
+    "Start `log.csv`, keeping only rows up to the current step."
+    path = self.run_dir / 'log.csv'
+    rows = []
+    if path.exists():
+        with open(path, newline='') as f: rows = [r for r in csv.DictReader(f) if int(r['step']) <= self.step]
+    with atomic_write(path, 'w') as f:
+        w = csv.DictWriter(f, self.log_columns, extrasaction='ignore'); w.writeheader(); w.writerows(rows)
 
-    def _start_log(self):
-        "Start `log.csv`, keeping only rows up to the current step."
-        path = self.run_dir / 'log.csv'
-        rows = []
-        if path.exists():
-            with open(path, newline='') as f: rows = [r for r in csv.DictReader(f) if int(r['step']) <= self.step]
-        with atomic_write(path, 'w') as f:
-            w = csv.DictWriter(f, LOG_COLUMNS); w.writeheader(); w.writerows(rows)
+@patch
+def _log(self: Trainer, row: dict):
+    "Append `row` to `log.csv`."
+    with storage_errors(self.run_dir), open(self.run_dir / 'log.csv', 'a', newline='') as f:
+        csv.DictWriter(f, self.log_columns, extrasaction='ignore').writerow(row)
 
-    def _log(self, row: dict):
-        with storage_errors(self.run_dir), open(self.run_dir / 'log.csv', 'a', newline='') as f:
-            csv.DictWriter(f, LOG_COLUMNS).writerow(row)
+# %% ../nbs/08_train.ipynb #1da2ecb8
+@patch
+def budget(self: Trainer, steps: int) -> dict:
+    "The most bytes the run folder will hold by step `steps`, by kind: checkpoints (the store's plan), samples and log."
+    state = self.state_dict()
+    h, w = self.cfg.size
+    grid = 4 * SAMPLE_HEIGHT * 4 * round(SAMPLE_HEIGHT * w / h)           # 4 items x 4 columns, at most a byte a pixel
+    return {'checkpoints': self.store.plan(state_nbytes(state), state_nbytes(state['G_ema'] or state['G'])),
+            'samples': (steps // self.cfg.sample_every + 1) * grid, 'log': (steps + 1) * LOG_ROW_BYTES}
 
-    def _keep_rng(self):
-        "Context: the training random state (CPU, and this process's GPU) restored after."
-        return torch.random.fork_rng(devices=[self.device.index or 0] if self.device.type == 'cuda' else [])
+@patch
+def check_budget(self: Trainer, steps: int) -> int:
+    "Print the run folder's storage budget to step `steps`; `VtonError` when its disk (Drive on Colab) lacks the room."
+    need = self.budget(steps)
+    with storage_errors(self.run_dir):
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        held = sum(f.stat().st_size for f in self.run_dir.rglob('*') if f.is_file())   # rewritten, or kept, not added
+        free = shutil.disk_usage(self.run_dir).free
+    total, gb = sum(need.values()), lambda n: f'{n / 1e9:.2f} GB'
+    print(f'storage budget of {self.run_dir} to step {steps}: ' + ', '.join(f'{k} {gb(v)}' for k, v in need.items())
+          + f' = {gb(total)} at most ({gb(held)} there now, {gb(free)} free)')
+    if total - held > free:
+        raise VtonError(f'{self.run_dir}: this run needs up to {gb(total)} ({gb(total - held)} more than it holds now) but '
+                        f'only {gb(free)} are free; free some space (on Google Drive also empty the trash), lower '
+                        'ckpt_slots or keep_every, or set run_dir / VTON_HOME to a larger disk')
+    return total
 
-    @property
-    def G_eval(self) -> ALIASGenerator:
-        "The generator that makes samples, evaluations and exports: the weight average when there is one."
-        return self.G_ema if self.G_ema is not None else self.G
+# %% ../nbs/08_train.ipynb #61197cb2
+@patch
+def fit(self: Trainer, steps: int | None = None, resume: bool = True, break_lock: bool = False, on_sample=None) -> list[dict]:
+    "Train until step `steps` (default: the config's), resuming the run; `on_sample(trainer, path)` sees each sample grid."
+    cfg = self.cfg
+    steps = steps or cfg.steps
+    if not steps: raise VtonError('Trainer.fit: how many steps? Pass fit(steps) or set steps in the config')
+    if cfg.steps and steps > cfg.steps and cfg.lr_decay_start < 1:
+        raise VtonError(f'Trainer.fit({steps}): the learning rates reach zero at steps={cfg.steps}; set steps={steps} '
+                        'in the config (resuming: with --override / override=True) to extend the schedule')
+    self.horizon = cfg.steps or steps
+    if self.rank == 0: self.lock.acquire(break_lock); self.store.clean()
+    try:
+        if resume and self.step == 0: self.resume()
+        if self.rank == 0:
+            self.check_budget(steps); cfg.save(self.run_dir / 'config.yaml'); self._start_log()
+        self._train_until(steps, on_sample)
+    finally: self.lock.release()
+    return self.history
 
-    def generate(self, batch: dict) -> torch.Tensor:
-        "Try-on images in [-1, 1] for a batch of condition items by `G_eval` (eval mode, no gradients, training RNG untouched)."
-        with self._keep_rng(), torch.no_grad(), _EvalMode(self.G_eval):
-            g_in, _, _ = self.inputs(batch)
-            with self._autocast(): return self.G_eval(*g_in).float()
-
-    def discriminator_logits(self, batch: dict) -> tuple[float, float]:
-        "D's mean patch logit (over scales, patches and items) on a batch's real photos and on the training G's try-ons (eval mode)."
-        with self._keep_rng(), torch.no_grad(), _EvalMode(self.G), _EvalMode(self.D), self._autocast():
-            g_in, cond, real = self.inputs(batch)
-            outputs = [self.D(discriminator_input(self.cfg.condition, cond, x)) for x in (real, self.G(*g_in))]
-        return tuple(sum(s[-1].float().mean().item() for s in out) / len(out) for out in outputs)
-
-    def save_samples(self, n: int = 4) -> Path | None:
-        "Write the sample grid of the current step as a small JPEG (rank 0 only); returns its path."
-        if self.rank != 0: return None
-        batch = torch.utils.data.default_collate([self.dataset[i] for i in range(min(n, len(self.dataset)))])
-        fake = self.generate(batch).cpu()
-        cols = [batch['img_agnostic'], batch['warped_cloth'], fake, batch['img']]
-        cells = torch.stack(cols, 1).flatten(0, 1)
-        if cells.shape[-2] > SAMPLE_HEIGHT:
-            cells = F.interpolate(cells, size=(SAMPLE_HEIGHT, round(SAMPLE_HEIGHT * cells.shape[-1] / cells.shape[-2])), mode='area')
-        grid = make_grid(cells, nrow=len(cols), padding=2, value_range=(-1, 1))
-        img = Image.fromarray(((grid.clamp(-1, 1) + 1) * 127.5).round().byte().permute(1, 2, 0).numpy())
-        path = self.run_dir / 'samples' / f'step_{self.step}.jpg'
-        save_image(img, path, quality=90)
-        return path
-
-    def state_dict(self) -> dict:
-        "Everything needed to continue this run exactly."
-        rng = [rng_state()]
-        if self.world > 1: rng = [None] * self.world; dist.all_gather_object(rng, rng_state())
-        return dict(step=self.step, **self.paired.state_dict(), skipped=self.skipped, G=self.G.state_dict(),
-                    G_ema=self.G_ema.state_dict() if self.G_ema is not None else {}, D=self.D.state_dict(), opt_g=self.opt_g.state_dict(), opt_d=self.opt_d.state_dict(),
-                    scaler_g=self.scaler_g.state_dict(), scaler_d=self.scaler_d.state_dict(), rng=rng,
-                    unpaired=self.unpaired.state_dict() if self.unpaired is not None else {}, config=self.cfg.to_dict())
-
-    def save(self) -> Path | None:
-        "Checkpoint the current step (rank 0 writes; every rank takes part)."
-        state = self.state_dict()
-        return self.store.save(state, self.step, state['G_ema'] or state['G']) if self.rank == 0 else None
-
-    def resume(self) -> bool:
-        "Load the newest readable checkpoint of the run, if any; True when one was loaded."
-        state = self.store.load()
-        if state is None: return False
-        where = f'{self.run_dir} (step {state["step"]})'
-        changes = config_changes(state['config'], self.cfg)
-        said = '; '.join(f'{k}: checkpoint {a!r}, config {b!r}' for k, (a, b) in changes.items())
-        if changes and not self.override:
-            raise VtonError(f'{where}: the config disagrees with the checkpoint ({said}). Resume with the config '
-                            'saved in the checkpoint, start a new run_name, or continue anyway with the new options: '
-                            '`vton train --override`, or `Trainer(..., override=True)` in Python.')
-        if changes and self.rank == 0: print(f'notice: {where}: resumed with changed options ({said})')
-        try:
-            for name in ('G', 'D', 'opt_g', 'opt_d', 'scaler_g', 'scaler_d'):
-                if state[name]: getattr(self, name).load_state_dict(state[name])   # a disabled scaler saved {}
-            if self.G_ema is not None: self.G_ema.load_state_dict(state.get('G_ema') or state['G'])
-        except (RuntimeError, ValueError, KeyError) as e:
-            raise VtonError(f'{where}: the checkpoint is for another architecture ({str(e).splitlines()[0][:200]}); '
-                            'resume with the options it was saved with, or start a new run_name') from None
-        self.step, self.skipped = state['step'], state['skipped']
-        self.paired.load_state_dict(state)
-        if self.unpaired is not None: self.unpaired.load_state_dict(state.get('unpaired') or dict(epoch=0, pos=0))
-        if len(state['rng']) == self.world: set_rng_state(state['rng'][self.rank])
-        else: warnings.warn(f'{where}: saved by {len(state["rng"])} processes, resumed by {self.world}: '
-                            'the random streams restart (the run continues, but not bit-exactly)')
-        return True
+@patch
+def _train_until(self: Trainer, steps: int, on_sample):
+    "The training loop of `fit`: step, log, sample and checkpoint until step `steps`."
+    cfg = self.cfg
+    bar = tqdm(total=steps, initial=self.step, disable=self.rank != 0, desc=cfg.run_name)
+    while self.step < steps:
+        if self.device.type == 'cuda': torch.cuda.reset_peak_memory_stats(self.device)
+        t0 = time.perf_counter()
+        losses = self.train_step()
+        if self.device.type == 'cuda': torch.cuda.synchronize(self.device)
+        self.step += 1
+        if self.nonfinite_run >= cfg.max_nonfinite:
+            bar.close()
+            good = max(self.store.steps().values(), default=None)
+            raise VtonError(f'{self.run_dir}: {self.nonfinite_run} steps in a row had non-finite losses (up to step '
+                            f'{self.step}); stopped. The last good checkpoint is step {good}. '
+                            "Lower lr_g/lr_d, set amp: 'off', or check the data, then rerun to resume.")
+        row = dict(step=self.step, epoch=self.paired.epoch, **losses, lr_g=self.opt_g.param_groups[0]['lr'],
+                   lr_d=self.opt_d.param_groups[0]['lr'], scale_g=self.scaler_g.get_scale(),
+                   scale_d=self.scaler_d.get_scale(), step_time=time.perf_counter() - t0,
+                   peak_mem_mb=_peak_memory_mb(self.device), skipped=self.skipped)
+        self.history.append(row)
+        if self.rank == 0:
+            self._log(row); bar.update(1); self.lock.refresh()
+            bar.set_postfix(d=f"{row['d_loss']:.3f}", g=f"{row['g_loss']:.3f}", l1=f"{row['g_l1']:.3f}")
+        if self.step % cfg.sample_every == 0 or self.step == steps:
+            path = self.save_samples()
+            if on_sample is not None and path is not None: on_sample(self, path)
+        if (self.step % cfg.ckpt_every == 0 or self.step == steps) and not self.nonfinite_run: self.save()
+    bar.close()

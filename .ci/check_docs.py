@@ -9,9 +9,11 @@ inline comment beside it in the signature). Usage, from anywhere in the reposito
 """
 import importlib, inspect, os, re, subprocess, sys, time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import is_dataclass
 from pathlib import Path
 
 from execnb.nbio import read_nb
+from fastcore.docments import docments
 from nbdev.config import get_config
 from nbdev.doclinks import nbglob
 
@@ -57,8 +59,10 @@ def page_problems(src: Path, dst: Path, lib: str) -> list[str]:
         obj = getattr(module, name)
         if not (inspect.isfunction(obj) or inspect.isclass(obj)): continue
         if name not in docs: problems.append(f'{src.name}: no show_doc of {name}'); continue
-        undocumented = [p for p in documented_params(obj)
-                        if not re.search(rf'^\s+{p}\b[^\n]*, # \S', docs[name], re.M)]
+        if is_dataclass(obj):   # show_doc runs in the notebook's __main__, where fastcore cannot read a dataclass's source
+            undocumented = [p for p, d in docments(obj).items() if p != 'return' and not d]
+        else: undocumented = [p for p in documented_params(obj)
+                              if not re.search(rf'^\s+{p}\b[^\n]*, # \S', docs[name], re.M)]
         if undocumented: problems.append(f'{src.name}: {name}: no docment for {", ".join(undocumented)}')
     return problems
 

@@ -70,7 +70,8 @@ def dissertation(real_dir, fake_dir, device):
 def child(approach: str, real_dir: str, fake_dir: str):
     "Run one approach in this (fresh) process and print its timings as JSON."
     from vtonlib.core import pick_device
-    from vtonlib.metrics import evaluate, inception, lpips_model, standin_weights
+    from vtonlib.metrics import evaluate, inception, lpips_model
+    from vtonlib.testing import standin_weights
     device = str(pick_device())
     with standin_weights(), tempfile.TemporaryDirectory() as cache:
         inception(device), lpips_model(device)                      # load the networks before timing

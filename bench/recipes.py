@@ -29,7 +29,7 @@ import vtonlib.metrics
 from vtonlib.cli import load_config, parse_size, write_results
 from vtonlib.data import local_path, make_sample_dataset
 from vtonlib.dataset import VITONDataset
-from vtonlib.losses import write_standin_vgg19
+from vtonlib.testing import write_standin_vgg19, write_standin_weights
 from vtonlib.networks import GMM, fill_deterministic
 from vtonlib.pretrained import ConditionDataset, precompute_conditions
 from vtonlib.train import CONFIGS, TrainConfig, Trainer
@@ -53,7 +53,7 @@ def weights_home(home: Path) -> dict:
             used[name] = 'downloaded weights'
         else: used[name] = 'deterministic stand-in weights (random features, not ImageNet)'
     if not found['vgg19'].is_file(): write_standin_vgg19()
-    if not found['alexnet'].is_file(): vtonlib.metrics.write_standin_weights()
+    if not found['alexnet'].is_file(): write_standin_weights()
     return used
 
 

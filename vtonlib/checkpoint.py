@@ -17,7 +17,9 @@ from .core import (VtonError, atomic_save, checkpoint_problem, load_torch, nonfi
 __all__ = ['LOCK_NAME', 'state_nbytes', 'RunLock', 'CheckpointStore', 'adam_state']
 
 # %% ../nbs/08a_checkpoint.ipynb #7d1c106d
-def state_nbytes(obj) -> int:
+def state_nbytes(
+    obj, # a state: tensors in nested dicts and lists
+) -> int:
     "The bytes of the tensors in a nested state (dicts, lists): about what `torch.save` writes; meta tensors count too."
     if torch.is_tensor(obj): return obj.numel() * obj.element_size()
     if isinstance(obj, dict): return sum(state_nbytes(v) for v in obj.values())
@@ -37,7 +39,11 @@ def _stamp() -> str: return json.dumps({'host': socket.gethostname(), 'pid': os.
 
 class RunLock:
     "An exclusive lock on a run folder with a heartbeat; stale locks (dead process, silent host) are taken over."
-    def __init__(self, folder, stale_after: float = 600.0, say=print):
+    def __init__(self,
+        folder, # the run folder to lock
+        stale_after: float = 600.0, # seconds of silence after which another host's lock is stale
+        say=print, # how notices are printed
+    ):
         self.path, self.stale_after, self.say, self.held, self._beat = Path(folder) / LOCK_NAME, stale_after, say, False, 0.0
 
     def __enter__(self): return self.acquire()
@@ -60,7 +66,9 @@ class RunLock:
 
 # %% ../nbs/08a_checkpoint.ipynb #7091718a
 @patch
-def acquire(self: RunLock, break_lock: bool = False) -> RunLock:
+def acquire(self: RunLock,
+    break_lock: bool = False, # take the lock even from a live holder
+) -> RunLock:
     "Take the lock, breaking a stale one with a notice; `VtonError` while another live trainer holds it."
     with storage_errors(self.path.parent):
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -84,7 +92,9 @@ def acquire(self: RunLock, break_lock: bool = False) -> RunLock:
             return self
 
 @patch
-def refresh(self: RunLock, every: float = 60.0):
+def refresh(self: RunLock,
+    every: float = 60.0, # seconds between heartbeats
+):
     "Renew the heartbeat, at most every `every` seconds."
     if self.held and time.time() - self._beat >= every:
         with storage_errors(self.path), open(self.path, 'w') as f: f.write(_stamp())
@@ -98,7 +108,11 @@ def release(self: RunLock):
 # %% ../nbs/08a_checkpoint.ipynb #7126fc9a
 class CheckpointStore:
     "A run's checkpoints in a bounded set of files: `slots` training states overwritten in turn, exports kept for good."
-    def __init__(self, run_dir, slots: int = 2, keep_every=()):
+    def __init__(self,
+        run_dir, # the run folder
+        slots: int = 2, # training states kept, overwritten in turn
+        keep_every=(), # steps whose generator is exported for good
+    ):
         if slots < 1: raise VtonError(f'CheckpointStore({run_dir}): slots={slots}; keep at least one training state')
         self.run_dir, self.slots, self.keep_every = Path(run_dir), slots, tuple(keep_every)
 
@@ -126,7 +140,11 @@ class CheckpointStore:
 
 # %% ../nbs/08a_checkpoint.ipynb #82e0aea8
 @patch
-def save(self: CheckpointStore, state: dict, step: int, generator: dict | None = None) -> Path:
+def save(self: CheckpointStore,
+    state: dict, # the full training state (must hold 'step')
+    step: int, # its step
+    generator: dict | None = None, # the generator's state dict to export at a kept step
+) -> Path:
     "Write `state` over the oldest slot and, for a step kept for good, export `generator`; returns the slot's path."
     if bad := nonfinite_entries(state):
         raise VtonError(f'{self.run_dir}: refusing to checkpoint step {step}: non-finite values in {", ".join(bad[:3])}; '
@@ -139,7 +157,10 @@ def save(self: CheckpointStore, state: dict, step: int, generator: dict | None =
 
 # %% ../nbs/08a_checkpoint.ipynb #53694fd1
 @patch
-def load(self: CheckpointStore, map_location='cpu', say=warnings.warn) -> dict | None:
+def load(self: CheckpointStore,
+    map_location='cpu', # device to load tensors on
+    say=warnings.warn, # how warnings about skipped states are reported
+) -> dict | None:
     "The newest readable, finite state (older ones as fallbacks); None for a new run; `VtonError` if none is usable."
     probes = {i: self.probe(i) for i in range(self.slots)}
     problems = [why for _, why in probes.values() if why]
@@ -157,11 +178,16 @@ def load(self: CheckpointStore, map_location='cpu', say=warnings.warn) -> dict |
 
 # %% ../nbs/08a_checkpoint.ipynb #8cfb1754
 @patch
-def plan(self: CheckpointStore, state_bytes: int, export_bytes: int) -> int:
+def plan(self: CheckpointStore,
+    state_bytes: int, # bytes of one training state
+    export_bytes: int, # bytes of one generator export
+) -> int:
     "The most bytes this store holds: every slot full (`state_bytes` each) and every kept step exported."
     return self.slots * state_bytes + len(self.keep_every) * export_bytes
 
-def adam_state(module: torch.nn.Module) -> dict:
+def adam_state(
+    module: torch.nn.Module, # the module the optimizer steps
+) -> dict:
     "The state dict of an Adam optimizer that has stepped once over `module` (works on the meta device)."
     opt = torch.optim.Adam(module.parameters())
     for p in module.parameters(): p.grad = torch.zeros_like(p)

@@ -29,7 +29,9 @@ def in_colab() -> bool:
     return 'google.colab' in sys.modules
 
 # %% ../nbs/00_core.ipynb #c37733d1
-def mount_drive(mountpoint='/content/drive') -> Path:
+def mount_drive(
+    mountpoint='/content/drive', # where Drive is mounted
+) -> Path:
     "Mount Google Drive on Colab (no-op when already mounted) and return `MyDrive`."
     from google.colab import drive  # only importable on Colab
     if not Path(mountpoint, 'MyDrive').exists(): drive.mount(mountpoint)
@@ -40,13 +42,17 @@ def _root(path: Path, create: bool) -> Path:
     if create: path.mkdir(parents=True, exist_ok=True)
     return path
 
-def persistent_root(create: bool = True) -> Path:
+def persistent_root(
+    create: bool = True, # make the folder if it is missing
+) -> Path:
     "What must outlive the VM: `$VTON_HOME`, Drive's `MyDrive/vtonlib` on Colab, else `~/.cache/vtonlib`."
     if os.environ.get('VTON_HOME'): return _root(Path(os.environ['VTON_HOME']).expanduser(), create)
     if in_colab(): return _root(mount_drive() / 'vtonlib', create)
     return _root(Path(os.environ.get('XDG_CACHE_HOME', Path.home() / '.cache')) / 'vtonlib', create)
 
-def work_root(create: bool = True) -> Path:
+def work_root(
+    create: bool = True, # make the folder if it is missing
+) -> Path:
     "Data and caches on fast local disk: `$VTON_DATA`, `/content/vtonlib` on Colab, else the persistent root."
     if os.environ.get('VTON_DATA'): return _root(Path(os.environ['VTON_DATA']).expanduser(), create)
     if in_colab(): return _root(Path('/content/vtonlib'), create)
@@ -58,7 +64,9 @@ def hub_checkpoints() -> Path:
     return Path(torch.hub.get_dir()) / 'checkpoints'
 
 # %% ../nbs/00_core.ipynb #315fbc34
-def env_dir(var: str) -> Path | None:
+def env_dir(
+    var: str, # name of the environment variable, e.g. `VTON_SAMPLES`
+) -> Path | None:
     "The existing folder named by environment variable `var`, or None (printing that tests skip)."
     p = os.environ.get(var)
     if p and Path(p).is_dir(): return Path(p)
@@ -89,7 +97,10 @@ def _storage_errno(e: BaseException) -> int | None:
         e = e.__cause__ or e.__context__
     return None
 
-def storage_error(e: BaseException, where) -> VtonError | None:
+def storage_error(
+    e: BaseException, # the exception raised
+    where, # the file or folder being used, named in the message
+) -> VtonError | None:
     "The one-line `VtonError` for a storage failure `e` while using `where`, or None when `e` is something else."
     code = _storage_errno(e)
     if code is None: return None
@@ -97,7 +108,9 @@ def storage_error(e: BaseException, where) -> VtonError | None:
     return VtonError(f'{folder}: {_STORAGE_ADVICE[code]}. Nothing already saved was lost.')
 
 @contextmanager
-def storage_errors(where):
+def storage_errors(
+    where, # the file or folder being used, named in the message
+):
     "Turn storage failures inside the block into a one-line `VtonError` naming `where`."
     try: yield
     except VtonError: raise
@@ -116,7 +129,10 @@ def _umask() -> int:
         mask = os.umask(0o022); os.umask(mask); return mask
 
 @contextmanager
-def atomic_write(path, mode: str = 'wb'):
+def atomic_write(
+    path, # the file to write
+    mode: str = 'wb', # `open` mode: 'wb' or 'w'
+):
     "Open a temporary file beside `path`; on success fsync it and rename it over `path` (umask permissions)."
     path = Path(path)
     with storage_errors(path.parent):
@@ -132,7 +148,10 @@ def atomic_write(path, mode: str = 'wb'):
             Path(tmp).unlink(missing_ok=True)
             raise
 
-def overwrite(path, write):
+def overwrite(
+    path, # the file to rewrite in place
+    write, # called with the open file; writes the new content
+):
     "Rewrite `path` in place with `write(file)`, flushed to disk (same file: Drive trashes no copy); emptied if it fails."
     path = Path(path)
     with storage_errors(path.parent):
@@ -141,7 +160,10 @@ def overwrite(path, write):
             try: write(f); os.fsync(f.fileno())
             except BaseException: os.ftruncate(f.fileno(), 0); raise      # nothing half-written stays behind
 
-def remove_stale_temps(folder, older_than: float = 0) -> list[Path]:
+def remove_stale_temps(
+    folder, # where to look (not recursive)
+    older_than: float = 0, # minimum age in seconds of a file to delete
+) -> list[Path]:
     "Delete the temporary files that interrupted `atomic_write`s left in `folder` (older than `older_than` s)."
     now, removed = time.time(), []
     for p in Path(folder).glob(f'.*{TEMP_SUFFIX}'):
@@ -151,12 +173,19 @@ def remove_stale_temps(folder, older_than: float = 0) -> list[Path]:
     return removed
 
 # %% ../nbs/00_core.ipynb #db33fcb5
-def atomic_save(obj, path):
+def atomic_save(
+    obj, # what to save (tensors, state dicts)
+    path, # the file to write
+):
     "`torch.save` `obj` to `path` atomically."
     with atomic_write(path) as f: torch.save(obj, f)
 
 # %% ../nbs/00_core.ipynb #5437f42f
-def save_image(im: Image.Image, path, **kwargs):
+def save_image(
+    im: Image.Image, # the image to write
+    path, # the file; its suffix picks the format
+    **kwargs, # passed to `Image.save` (e.g. `quality`)
+):
     "Write `im` to `path` atomically, as JPEG for a .jpg/.jpeg name and PNG otherwise."
     fmt = 'JPEG' if Path(path).suffix.lower() in ('.jpg', '.jpeg') else 'PNG'
     with atomic_write(path) as f: im.save(f, format=fmt, **kwargs)
@@ -164,12 +193,19 @@ def save_image(im: Image.Image, path, **kwargs):
 # %% ../nbs/00_core.ipynb #545f2325
 PACK_INDEX = 'pack.json'
 
-def unsafe_member(name: str) -> bool:
+def unsafe_member(
+    name: str, # the member's name as stored in the archive
+) -> bool:
     "Whether an archive member `name` would land outside the folder it is extracted to."
     p = Path(name.replace('\\', '/'))
     return p.is_absolute() or '..' in p.parts or (len(name) > 1 and name[1] == ':')
 
-def pack_folder(folder, dest, key: str, files_per_pack: int = 5000) -> list[Path]:
+def pack_folder(
+    folder, # the folder to store
+    dest, # where the archives go
+    key: str, # what the content depends on; `unpack_folder` checks it
+    files_per_pack: int = 5000, # at most this many files per archive
+) -> list[Path]:
     "Store the files under `folder` in a few zip archives in `dest`, tagged with `key`; returns the archives."
     folder, dest = Path(folder), Path(dest)
     files = sorted(p for p in folder.rglob('*') if p.is_file() and not p.name.endswith(TEMP_SUFFIX))
@@ -185,7 +221,11 @@ def pack_folder(folder, dest, key: str, files_per_pack: int = 5000) -> list[Path
     overwrite(dest / PACK_INDEX, lambda f: f.write(json.dumps({'key': key, 'packs': names, 'files': len(files)}).encode()))
     return [dest / n for n in names]
 
-def unpack_folder(dest, folder, key: str) -> bool:
+def unpack_folder(
+    dest, # where `pack_folder` wrote the archives
+    folder, # the folder to restore into
+    key: str, # the key the archives must carry
+) -> bool:
     "Restore into `folder` what `pack_folder` stored in `dest` under `key`; False if none, another key, or damaged."
     dest, folder = Path(dest), Path(folder)
     try: index = json.loads((dest / PACK_INDEX).read_text())
@@ -205,7 +245,10 @@ def unpack_folder(dest, folder, key: str) -> bool:
 # %% ../nbs/00_core.ipynb #e65ca2fe
 IMAGE_MODES = ('1', 'L', 'LA', 'P', 'PA', 'RGB', 'RGBA', 'RGBX', 'CMYK', 'YCbCr', 'LAB', 'HSV')   # 8 bits a channel
 
-def read_image(path, mode: str | None = 'RGB') -> Image.Image:
+def read_image(
+    path, # the image file
+    mode: str | None = 'RGB', # PIL mode to convert to; None keeps the file's
+) -> Image.Image:
     "Open and fully decode an 8-bit image (converted to `mode` unless None); a bad file raises `VtonError`."
     try:
         with Image.open(path) as im:
@@ -221,7 +264,9 @@ def read_image(path, mode: str | None = 'RGB') -> Image.Image:
 # %% ../nbs/00_core.ipynb #66a7eafc
 _CONTROL = re.compile(r'[\x00-\x1f\x7f-\x9f\u2028\u2029]')
 
-def file_name_problem(name: str) -> str | None:
+def file_name_problem(
+    name: str, # the file name to check
+) -> str | None:
     "Why `name` is not a plain file name that stays inside the folder it is joined to, or None when it is."
     if not name: return 'is empty'
     if _CONTROL.search(name): return 'contains a control character'
@@ -231,12 +276,19 @@ def file_name_problem(name: str) -> str | None:
     if ':' in name: return 'contains ":" (a drive letter or a stream name)'
     return None
 
-def plain_name(name: str, source='name') -> str:
+def plain_name(
+    name: str, # the file name to check
+    source='name', # where the name came from, for the message
+) -> str:
     "`name` when it is a plain file name (see `file_name_problem`); else a `VtonError` naming `source`."
     if problem := file_name_problem(name): raise VtonError(f'{source}: {name!r} {problem}; use plain file names such as 00891_00.jpg')
     return name
 
-def inside(folder, name: str, source='name') -> Path:
+def inside(
+    folder, # the folder the file must stay in
+    name: str, # a plain file name
+    source='name', # where the name came from, for the message
+) -> Path:
     "The path of plain file `name` in `folder`, proven not to leave it."
     path = Path(folder) / plain_name(name, source)
     if path.resolve().parent != Path(folder).resolve():
@@ -244,7 +296,9 @@ def inside(folder, name: str, source='name') -> Path:
     return path
 
 # %% ../nbs/00_core.ipynb #48a4d394
-def checkpoint_problem(e: Exception) -> str:
+def checkpoint_problem(
+    e: Exception, # the exception `torch.load` raised
+) -> str:
     "What a `torch.load(weights_only=True)` failure `e` means, and what to do, in words."
     text = str(e)
     if 'not an allowed global' in text or 'Unsupported global' in text:
@@ -256,7 +310,11 @@ def checkpoint_problem(e: Exception) -> str:
         return 'is not a torch file (an HTML page or text?); fetch it again'
     return f'could not be read ({type(e).__name__}: {text[:200]})'
 
-def load_torch(path, map_location='cpu', **kwargs):
+def load_torch(
+    path, # the file to load
+    map_location='cpu', # device to load tensors on
+    **kwargs, # passed to `torch.load`
+):
     "`torch.load(path, weights_only=True)`; a missing or bad file raises a one-line `VtonError` saying which problem it is."
     path = Path(path)
     if not path.is_file(): raise VtonError(f'{path}: file not found')
@@ -266,7 +324,10 @@ def load_torch(path, map_location='cpu', **kwargs):
     except Exception as e: raise VtonError(f'{path}: {checkpoint_problem(e)}') from None
 
 # %% ../nbs/00_core.ipynb #db92d572
-def nonfinite_entries(obj, prefix: str = '') -> list[str]:
+def nonfinite_entries(
+    obj, # a state: tensors in nested dicts and lists
+    prefix: str = '', # prepended to every name returned
+) -> list[str]:
     "The names of the floating-point tensors in a nested state (dicts, lists) that hold a NaN or an infinity."
     if torch.is_tensor(obj):
         return [prefix or 'tensor'] if obj.is_floating_point() and not bool(torch.isfinite(obj).all()) else []
@@ -274,12 +335,16 @@ def nonfinite_entries(obj, prefix: str = '') -> list[str]:
     return [name for k, v in items for name in nonfinite_entries(v, f'{prefix}.{k}' if prefix else str(k))]
 
 # %% ../nbs/00_core.ipynb #4da4287d
-def pick_device(device=None) -> torch.device:
+def pick_device(
+    device=None, # a device or its name; None picks one
+) -> torch.device:
     "`device` if given, else CUDA when available, else CPU."
     return torch.device(device if device is not None else 'cuda' if torch.cuda.is_available() else 'cpu')
 
 # %% ../nbs/00_core.ipynb #07a8d59f
-def amp_dtype(device) -> torch.dtype | None:
+def amp_dtype(
+    device, # the device the model runs on
+) -> torch.dtype | None:
     "The autocast dtype for `device`: bf16 where supported, fp16 on older GPUs, None (fp32) on CPU."
     device = torch.device(device)
     if device.type != 'cuda': return None
@@ -287,12 +352,16 @@ def amp_dtype(device) -> torch.dtype | None:
     return torch.bfloat16 if major >= 8 else torch.float16
 
 # %% ../nbs/00_core.ipynb #4eded37c
-def seed_everything(seed: int):
+def seed_everything(
+    seed: int, # the seed for every generator
+):
     "Seed Python, numpy and torch (CPU and CUDA)."
     random.seed(seed); np.random.seed(seed); torch.manual_seed(seed)
 
 # %% ../nbs/00_core.ipynb #17f1a9d7
-def report_environment(device=None) -> dict:
+def report_environment(
+    device=None, # the device to report; None picks one as `pick_device` does
+) -> dict:
     "Print and return the device, GPU name and memory, AMP dtype and both roots (with their free space)."
     device = pick_device(device)
     info = {'device': str(device), 'amp_dtype': str(amp_dtype(device)), 'torch': torch.__version__}

@@ -26,7 +26,12 @@ __all__ = ['log', 'GREY', 'resolve_pairs', 'cloth_paths', 'to_tensor', 'labels_o
            'check_pairs', 'validate_dataset']
 
 # %% ../nbs/03_dataset.ipynb #adbe24fb
-def resolve_pairs(root, mode='train', pairs=None, paired=False) -> list[tuple[str, str]]:
+def resolve_pairs(
+    root, # the dataset root
+    mode='train', # the split: 'train' or 'test'
+    pairs=None, # a pair list file under `root`, or (person, cloth) name pairs; None reads `<mode>_pairs.txt`
+    paired=False, # give each person their own cloth
+) -> list[tuple[str, str]]:
     "The (person, cloth) names of `pairs` (default `<root>/<mode>_pairs.txt`); own cloth when `paired`."
     if pairs is None: pairs = f'{mode}_pairs.txt'
     if isinstance(pairs, (str, os.PathLike)): pairs = read_pairs(Path(root) / pairs)
@@ -35,25 +40,39 @@ def resolve_pairs(root, mode='train', pairs=None, paired=False) -> list[tuple[st
     return [(img, img) if paired else (img, cloth) for img, cloth in pairs]
 
 # %% ../nbs/03_dataset.ipynb #5e1cd7ed
-def cloth_paths(data_dir, c_name: str) -> dict:
+def cloth_paths(
+    data_dir, # a split folder such as `<root>/train`
+    c_name: str, # the cloth's photo name
+) -> dict:
     "Where VITON-HD keeps the cloth photo and cloth mask `c_name` under `data_dir`."
     return {'cloth': Path(data_dir) / 'cloth' / c_name, 'cloth_mask': Path(data_dir) / 'cloth-mask' / c_name}
 
 # %% ../nbs/03_dataset.ipynb #bee5ea83
-def to_tensor(im: Image.Image) -> torch.Tensor:
+def to_tensor(
+    im: Image.Image, # an RGB image
+) -> torch.Tensor:
     "An RGB image as a (3, H, W) float tensor in [-1, 1] (as ToTensor + Normalize(0.5, 0.5))."
     return torch.from_numpy(np.array(im)).permute(2, 0, 1).float().div_(255).sub_(0.5).div_(0.5)
 
 GREY = to_tensor(Image.new('RGB', (1, 1), (128, 128, 128))).flatten()[0].item()   # the agnostic grey in [-1, 1]
 
-def labels_onehot(parse: Image.Image) -> torch.Tensor:
+def labels_onehot(
+    parse: Image.Image, # LIP parse map (labels 0..19)
+) -> torch.Tensor:
     "A LIP parse map as a (13, H, W) one-hot float tensor of the segmentation classes."
     return onehot(torch.from_numpy(lip_to_seg13(np.asarray(parse))), 13)
 
 # %% ../nbs/03_dataset.ipynb #53189c37
 class VITONDataset(torch.utils.data.Dataset):
     "VITON-HD (person, cloth) items at `size` (H, W), paired or unpaired, cached agnostic when available."
-    def __init__(self, root, mode='train', pairs=None, size=(1024, 768), paired=True, skip_invalid=False):
+    def __init__(self,
+        root, # the dataset root (VITON-HD layout)
+        mode='train', # the split: 'train' or 'test'
+        pairs=None, # a pair list file under `root`, or (person, cloth) name pairs; None reads `<mode>_pairs.txt`
+        size=(1024, 768), # (H, W) of every item
+        paired=True, # give each person their own cloth
+        skip_invalid=False, # check every file first and leave out (logging them) the pairs with a problem
+    ):
         self.root, self.mode, self.size, self.paired = Path(root), mode, tuple(size), paired
         self.data_dir = self.root / mode
         self.pairs = resolve_pairs(root, mode, pairs, paired)
@@ -98,10 +117,10 @@ class VITONDataset(torch.utils.data.Dataset):
 @dataclass
 class ValidationReport:
     "What `validate_dataset` found: the pairs checked, the valid ones, and every problem (naming its file)."
-    source: str
-    n_pairs: int
-    valid_pairs: list = field(default_factory=list)
-    problems: list = field(default_factory=list)
+    source: str                                    # what was checked: the pair list or split folder
+    n_pairs: int                                   # how many pairs were checked
+    valid_pairs: list = field(default_factory=list)  # the (person, cloth) pairs whose files are all fine
+    problems: list = field(default_factory=list)   # one line per problem, naming its file
 
     @property
     def ok(self) -> bool: return not self.problems
@@ -135,7 +154,11 @@ def _check_cloth(data_dir, c_name: str) -> list[str]:
     return _problems(lambda: read_image(paths['cloth']), lambda: read_image(paths['cloth_mask'], 'L'))
 
 # %% ../nbs/03_dataset.ipynb #10f31d4d
-def check_pairs(data_dir, pairs, source=None) -> ValidationReport:
+def check_pairs(
+    data_dir, # a split folder such as `<root>/train`
+    pairs, # (person, cloth) name pairs
+    source=None, # what the report names as checked; default `data_dir`
+) -> ValidationReport:
     "Check every file the (person, cloth) `pairs` under `data_dir` need; each file is checked once."
     report = ValidationReport(str(source or data_dir), len(pairs))
     seen = {}
@@ -149,7 +172,12 @@ def check_pairs(data_dir, pairs, source=None) -> ValidationReport:
     return report
 
 # %% ../nbs/03_dataset.ipynb #b98a7868
-def validate_dataset(root, mode='train', pairs=None, paired=False) -> ValidationReport:
+def validate_dataset(
+    root, # the dataset root
+    mode='train', # the split: 'train' or 'test'
+    pairs=None, # a pair list file under `root`, or (person, cloth) name pairs; None reads `<mode>_pairs.txt`
+    paired=False, # give each person their own cloth
+) -> ValidationReport:
     "Check every file that `pairs` (default `<mode>_pairs.txt`) needs; print and return the report."
     try: resolved = resolve_pairs(root, mode, pairs, paired)
     except VtonError as e:

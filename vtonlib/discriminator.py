@@ -33,8 +33,15 @@ def _norm(norm: str, nc: int) -> nn.Module:
 # %% ../nbs/06_discriminator.ipynb #f5af700d
 class NLayerDiscriminator(nn.Module):
     "One scale: `n_layers` stride-2 convolutions from `ndf` doubling to 512 channels, then a patch-logit map."
-    def __init__(self, input_nc: int, ndf: int = 64, n_layers: int = 6, dropout: float = 0.2,
-                 spectral: bool = True, norm: str = 'instance', dropout_at: str = 'inner'):
+    def __init__(self,
+        input_nc: int, # channels of the input (3 for 'image', 28 for 'more_features')
+        ndf: int = 64, # channels of the first convolution
+        n_layers: int = 6, # stride-2 convolutions
+        dropout: float = 0.2, # dropout probability (0: none)
+        spectral: bool = True, # spectral-normalise the convolutions
+        norm: str = 'instance', # 'instance' or 'none'
+        dropout_at: str = 'inner', # 'inner' (the dissertation's: after every inner block) or 'last' (before the output convolution only)
+    ):
         super().__init__()
         if dropout_at not in DROPOUT_AT:
             raise VtonError(f'discriminator dropout_at {dropout_at!r} is unknown; use one of {DROPOUT_AT}')
@@ -57,8 +64,16 @@ class NLayerDiscriminator(nn.Module):
 # %% ../nbs/06_discriminator.ipynb #d76ed4d7
 class MultiScaleDiscriminator(nn.Module):
     "`num_D` scales of `NLayerDiscriminator`, each on a 2x average-pooled copy of the previous scale's input."
-    def __init__(self, input_nc: int, ndf: int = 64, n_layers: int = 6, num_D: int = 2, dropout: float = 0.2,
-                 spectral: bool = True, norm: str = 'instance', dropout_at: str = 'inner'):
+    def __init__(self,
+        input_nc: int, # channels of the input (3 for 'image', 28 for 'more_features')
+        ndf: int = 64, # channels of the first convolution
+        n_layers: int = 6, # stride-2 convolutions
+        num_D: int = 2, # number of scales
+        dropout: float = 0.2, # dropout probability (0: none)
+        spectral: bool = True, # spectral-normalise the convolutions
+        norm: str = 'instance', # 'instance' or 'none'
+        dropout_at: str = 'inner', # 'inner' (the dissertation's: after every inner block) or 'last' (before the output convolution only)
+    ):
         super().__init__()
         self.n_layers, self.num_D = n_layers, num_D
         self.scales = nn.ModuleList(NLayerDiscriminator(input_nc, ndf, n_layers, dropout, spectral, norm, dropout_at)
@@ -86,7 +101,11 @@ class MultiScaleDiscriminator(nn.Module):
 CONDITION_CHANNELS = {'image': 3, 'more_features': 28}
 MORE_FEATURES = ('img_agnostic', 'pose', 'warped_cloth', 'seg7', 'seg_div', 'misalign')
 
-def discriminator_input(condition: str, batch: dict, image: torch.Tensor) -> torch.Tensor:
+def discriminator_input(
+    condition: str, # 'image' or 'more_features'
+    batch: dict, # the dataset's batch (conditions as (B, C, H, W) tensors)
+    image: torch.Tensor, # (B, 3, H, W) real or generated image
+) -> torch.Tensor:
     "The discriminator's input for a real or generated `image` under `condition` ('image' or 'more_features')."
     if condition not in CONDITION_CHANNELS:
         raise VtonError(f'discriminator condition {condition!r} is unknown; use one of {tuple(CONDITION_CHANNELS)}')

@@ -9,25 +9,33 @@ from torch import nn
 import torch.nn.functional as F
 from torchvision.models.vgg import cfgs, make_layers
 
-from pathlib import Path
-
-from .core import VtonError, atomic_save
-from .data import fetch, local_path
+from .core import VtonError
+from .data import fetch
 
 # %% auto #0
 __all__ = ['GAN_MODES', 'PENALTIES', 'VGG_SLICES', 'VGG_WEIGHTS', 'GANLoss', 'gradient_penalty', 'r1_penalty',
-           'feature_matching_loss', 'vgg19_features', 'VGGPerceptualLoss', 'write_standin_vgg19']
+           'feature_matching_loss', 'vgg19_features', 'VGGPerceptualLoss']
 
 # %% ../nbs/07_losses.ipynb #d9b1b722
 GAN_MODES = ('bce', 'lsgan', 'hinge')
 
 class GANLoss:
     "Adversarial loss of mode 'bce', 'lsgan' or 'hinge' over every scale's output, summed over scales."
-    def __init__(self, mode: str = 'bce'):
+    def __init__(self,
+        mode: str = 'bce', # 'bce', 'lsgan' or 'hinge'
+    ):
         if mode not in GAN_MODES: raise VtonError(f'GAN loss mode {mode!r} is unknown; use one of {GAN_MODES}')
         self.mode = mode
 
-    def __call__(self, outputs: list[list[torch.Tensor]], real: bool, for_discriminator: bool = True) -> torch.Tensor:
+    def __call__(self,
+
+        outputs: list[list[torch.Tensor]], # the discriminator's output: per scale, a list of features ending in the logits
+
+        real: bool, # whether the target is real
+
+        for_discriminator: bool = True, # the discriminator's loss (else the generator's, which differs for hinge)
+
+    ) -> torch.Tensor:
         "The loss of the discriminator `outputs` judged as `real` (or fake), for the discriminator or the generator."
         if not (for_discriminator or real): raise ValueError("the generator's adversarial loss aims for real=True")
         return sum(self._scale(feats[-1].float(), real, for_discriminator) for feats in outputs)
@@ -49,8 +57,15 @@ def _input_grad(out: torch.Tensor, x: torch.Tensor, scaler=None) -> torch.Tensor
     return grad * (1.0 / scaler.get_scale()) if scaler is not None else grad
 
 # %% ../nbs/07_losses.ipynb #fae7553f
-def gradient_penalty(D: nn.Module, real: torch.Tensor, fake: torch.Tensor, scaler=None, *,
-                     step: int = 0, every: int = 1) -> torch.Tensor:
+def gradient_penalty(
+    D: nn.Module, # the discriminator
+    real: torch.Tensor, # real inputs (B, C, H, W)
+    fake: torch.Tensor, # generated inputs of the same shape
+    scaler=None, # the `GradScaler` of the discriminator's backward, if any
+    *,
+    step: int = 0, # the training step
+    every: int = 1, # penalise every this many steps
+) -> torch.Tensor:
     "WGAN-GP of `D` at real/fake interpolates: float32, summed over scales; lazily every `every` steps, times `every`."
     if step % every: return torch.zeros((), device=real.device)
     with torch.autocast(real.device.type, enabled=False):
@@ -66,8 +81,15 @@ def gradient_penalty(D: nn.Module, real: torch.Tensor, fake: torch.Tensor, scale
 # %% ../nbs/07_losses.ipynb #1ca41572
 PENALTIES = ('r1', 'wgan-gp')
 
-def r1_penalty(D: nn.Module, real: torch.Tensor, scaler=None, *, image_channels: int = 3,
-               step: int = 0, every: int = 1) -> torch.Tensor:
+def r1_penalty(
+    D: nn.Module, # the discriminator
+    real: torch.Tensor, # real inputs (B, C, H, W)
+    scaler=None, # the `GradScaler` of the discriminator's backward, if any
+    *,
+    image_channels: int = 3, # the last channels that are the image (conditions before them get no penalty)
+    step: int = 0, # the training step
+    every: int = 1, # penalise every this many steps
+) -> torch.Tensor:
     "Zero-centred R1: half the squared gradient of each scale's mean patch logit w.r.t. the real image channels; float32, summed over scales; lazily every `every` steps, times `every`."
     if step % every: return torch.zeros((), device=real.device)
     with torch.autocast(real.device.type, enabled=False):
@@ -81,7 +103,10 @@ def r1_penalty(D: nn.Module, real: torch.Tensor, scaler=None, *, image_channels:
     return every * penalty
 
 # %% ../nbs/07_losses.ipynb #da704ba2
-def feature_matching_loss(fake_feats: list[list[torch.Tensor]], real_feats: list[list[torch.Tensor]]) -> torch.Tensor:
+def feature_matching_loss(
+    fake_feats: list[list[torch.Tensor]], # the discriminator's features of the generated images
+    real_feats: list[list[torch.Tensor]], # its features of the real images
+) -> torch.Tensor:
     "L1 between fake and (detached) real intermediate discriminator features: mean over layers, sum over scales."
     return sum(sum(F.l1_loss(f.float(), r.detach().float()) for f, r in zip(fs[:-1], rs[:-1])) / (len(fs) - 1)
                for fs, rs in zip(fake_feats, real_feats))
@@ -90,7 +115,9 @@ def feature_matching_loss(fake_feats: list[list[torch.Tensor]], real_feats: list
 VGG_SLICES = (2, 7, 12, 21, 30)   # ends of relu1_1 .. relu5_1 in torchvision's vgg19().features
 VGG_WEIGHTS = (1 / 32, 1 / 16, 1 / 8, 1 / 4, 1.0)
 
-def vgg19_features(path) -> nn.Sequential:
+def vgg19_features(
+    path, # torchvision's `vgg19` weights file
+) -> nn.Sequential:
     "torchvision's VGG19 `features[:30]` (up to relu5_1) with the weights in `path`, frozen, in eval mode."
     layers = make_layers(cfgs['E'])[:VGG_SLICES[-1]]
     try:
@@ -104,7 +131,9 @@ def vgg19_features(path) -> nn.Sequential:
 # %% ../nbs/07_losses.ipynb #d4af3f41
 class VGGPerceptualLoss(nn.Module):
     "Weighted L1 between VGG19 relu1_1..relu5_1 features of `fake` and `real` images in [-1, 1]."
-    def __init__(self, weights=VGG_WEIGHTS):
+    def __init__(self,
+        weights=VGG_WEIGHTS, # weights of relu1_1..relu5_1's L1 distances
+    ):
         super().__init__()
         features = vgg19_features(fetch('vgg19'))
         self.slices = nn.ModuleList(features[a:b] for a, b in zip((0,) + VGG_SLICES, VGG_SLICES))
@@ -124,14 +153,3 @@ class VGGPerceptualLoss(nn.Module):
         "The perceptual distance of `fake` from `real` (the target, which gets no gradient)."
         with torch.no_grad(): targets = self.features(real)
         return sum(w * F.l1_loss(f.float(), t.float()) for w, f, t in zip(self.weights, self.features(fake), targets))
-
-# %% ../nbs/07_losses.ipynb #bcb4e2fa
-def write_standin_vgg19(seed=0) -> Path:
-    "Write deterministic He-initialised VGG19 `features` weights where `fetch('vgg19')` looks for them."
-    g, state = torch.Generator().manual_seed(seed), {}
-    for k, v in make_layers(cfgs['E'])[:VGG_SLICES[-1]].state_dict().items():
-        fan_in = v[0].numel() if v.dim() > 1 else 1
-        state[f'features.{k}'] = (torch.randn(v.shape, generator=g) * (2 / fan_in) ** 0.5 if v.dim() > 1
-                                  else torch.zeros(v.shape))
-    path = local_path('vgg19'); atomic_save(state, path)
-    return path

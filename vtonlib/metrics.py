@@ -4,12 +4,10 @@
 
 # %% ../nbs/09_metrics.ipynb #50e84d57
 from __future__ import annotations
-import csv, functools, hashlib, math, os, re, tempfile, warnings
+import csv, functools, hashlib, math, re, warnings
 from collections import Counter
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from unittest import mock
 
 import numpy as np
 import torch
@@ -22,16 +20,16 @@ from .core import VtonError, atomic_write, pick_device, read_image, work_root
 # %% auto #0
 __all__ = ['PROTOCOLS', 'METRICS', 'IMAGE_EXTENSIONS', 'REGION_LABELS', 'REGION_METRICS', 'HEADERS', 'FORMATS', 'Protocol',
            'get_protocol', 'list_images', 'split_result', 'person_of', 'index_results', 'match_pairs', 'check_images',
-           'images_to_tensor', 'load_images', 'synthetic_pairs', 'inception', 'lpips_model', 'write_standin_weights',
-           'standin_weights', 'FeatureStats', 'sqrt_factor', 'frechet_distance', 'stats_key', 'inception_features',
-           'lpips_score', 'ssim_score', 'evaluate', 'fid', 'mean_lab', 'delta_e', 'masked_psnr', 'region_rows',
-           'region_scores', 'MetricsTable', 'run_steps', 'save_figure', 'plot_metric_curves', 'evaluate_runs']
+           'images_to_tensor', 'load_images', 'synthetic_pairs', 'inception', 'lpips_model', 'FeatureStats',
+           'sqrt_factor', 'frechet_distance', 'stats_key', 'inception_features', 'lpips_score', 'ssim_score',
+           'evaluate', 'fid', 'mean_lab', 'delta_e', 'masked_psnr', 'region_rows', 'region_scores', 'MetricsTable',
+           'run_steps', 'save_figure', 'plot_metric_curves', 'evaluate_runs']
 
 # %% ../nbs/09_metrics.ipynb #b96c86a3
 @dataclass(frozen=True)
 class Protocol:
     "How images are prepared and scores averaged, so numbers can be put next to a given report."
-    name: str
+    name: str                        # its key in `PROTOCOLS`
     size: tuple | None = None        # (H, W) resize for LPIPS and SSIM; None keeps the stored size
     fid_size: tuple | None = None    # (H, W) resize before FID's Inception (which resizes to 299 itself)
     ssim_range: float | str = 1.0    # SSIM data_range, or 'per_image' (max - min of each real image)
@@ -41,7 +39,9 @@ PROTOCOLS = {p.name: p for p in (Protocol('vtonlib'),
                                  Protocol('dissertation', size=(512, 384), ssim_range='per_image', lpips_chunk=16))}
 METRICS = ('fid', 'lpips', 'ssim')
 
-def get_protocol(protocol) -> Protocol:
+def get_protocol(
+    protocol, # a `Protocol` or the name of one in `PROTOCOLS`
+) -> Protocol:
     "The `Protocol` named `protocol` (or `protocol` itself)."
     if isinstance(protocol, Protocol): return protocol
     if protocol not in PROTOCOLS: raise VtonError(f'unknown protocol {protocol!r}; use one of {sorted(PROTOCOLS)}')
@@ -50,7 +50,9 @@ def get_protocol(protocol) -> Protocol:
 # %% ../nbs/09_metrics.ipynb #d612d5e7
 IMAGE_EXTENSIONS = ('.bmp', '.jpg', '.jpeg', '.pgm', '.png', '.ppm', '.tif', '.tiff', '.webp')
 
-def list_images(folder) -> list[Path]:
+def list_images(
+    folder, # the folder to list
+) -> list[Path]:
     "The image files directly in `folder`, sorted by name; `VtonError` if it is missing or has none."
     folder = Path(folder)
     if not folder.is_dir(): raise VtonError(f'{folder}: not a folder of images')
@@ -59,7 +61,11 @@ def list_images(folder) -> list[Path]:
     return paths
 
 # %% ../nbs/09_metrics.ipynb #fe1f30d9
-def split_result(stem: str, persons, cloths=None) -> tuple[str | None, str | None]:
+def split_result(
+    stem: str, # the result's file name without suffix
+    persons, # the known person names
+    cloths=None, # the known cloth names; default `persons`
+) -> tuple[str | None, str | None]:
     "(person, cloth) of a result named `<person>_<cloth>` or, officially, `<person id>_<cloth>`; None where not found."
     if stem in persons: return stem, stem
     cloths = persons if cloths is None else cloths
@@ -72,7 +78,10 @@ def split_result(stem: str, persons, cloths=None) -> tuple[str | None, str | Non
         return next((p for p in sorted(persons) if p.split('_')[0] == head), None), cloth
     return None, None
 
-def person_of(stem: str, persons) -> tuple[str | None, str | None]:
+def person_of(
+    stem: str, # the result's file name without suffix
+    persons, # the known person names
+) -> tuple[str | None, str | None]:
     "(person, cloth) a result named `stem` shows, or (None, None); the person is None when the cloth is not theirs."
     person, cloth = split_result(stem, persons)
     return (person if person == cloth else None), cloth
@@ -82,7 +91,10 @@ def _few(names, n=5) -> str:
     names = [str(getattr(x, 'name', x)) for x in names]
     return ', '.join(names[:n]) + (f' and {len(names) - n} more' if len(names) > n else '')
 
-def index_results(real_paths, fake_paths) -> tuple[dict, list[str]]:
+def index_results(
+    real_paths, # the real photos
+    fake_paths, # the results
+) -> tuple[dict, list[str]]:
     "Map each real image to its paired result; also return a problem line for every result that has no pair."
     persons = {p.stem: p for p in real_paths}
     if len(persons) < len(real_paths):
@@ -99,7 +111,10 @@ def index_results(real_paths, fake_paths) -> tuple[dict, list[str]]:
         else: found[persons[person]] = f
     return found, problems
 
-def match_pairs(real_dir, fake_dir) -> list[tuple[Path, Path]]:
+def match_pairs(
+    real_dir, # folder of the real photos
+    fake_dir, # folder of the results
+) -> list[tuple[Path, Path]]:
     "(real, result) pairs matched by name; `VtonError` listing every result or real image without a partner."
     real_paths, fake_paths = list_images(real_dir), list_images(fake_dir)
     found, problems = index_results(real_paths, fake_paths)
@@ -113,7 +128,9 @@ def match_pairs(real_dir, fake_dir) -> list[tuple[Path, Path]]:
     return [(p, found[p]) for p in real_paths]
 
 # %% ../nbs/09_metrics.ipynb #1e311898
-def check_images(paths) -> tuple[int, int] | None:
+def check_images(
+    paths, # the image files (at least one)
+) -> tuple[int, int] | None:
     "The common (H, W) of `paths`, or None when sizes differ; `VtonError` naming unreadable or non-RGB files."
     sizes, bad, modes = {}, [], []
     for p in paths:
@@ -137,17 +154,29 @@ def _size_problem(paths) -> str:
     return f'{paths[0].parent}: images of different sizes: {_few(odd)} differ from {common[0]}x{common[1]}'
 
 # %% ../nbs/09_metrics.ipynb #8ab53e29
-def images_to_tensor(ims, size=None) -> torch.Tensor:
+def images_to_tensor(
+    ims, # RGB PIL images of one size (after the resize)
+    size=None, # (H, W) to resize to; None keeps the size
+) -> torch.Tensor:
     "RGB PIL images as a (B, 3, H, W) float tensor in [0, 1], resized to `size` (H, W) if given."
     if size is not None: ims = [im.resize((size[1], size[0]), Image.BILINEAR) for im in ims]
     return torch.from_numpy(np.stack([np.asarray(im) for im in ims])).permute(0, 3, 1, 2).float().div(255)
 
-def load_images(paths, size=None) -> torch.Tensor:
+def load_images(
+    paths, # the image files
+    size=None, # (H, W) to resize to; None keeps the size
+) -> torch.Tensor:
     "Decode `paths` (RGB) into a (B, 3, H, W) float tensor in [0, 1], resized to `size` (H, W) if given."
     return images_to_tensor([read_image(p) for p in paths], size)
 
 # %% ../nbs/09_metrics.ipynb #99917f41
-def synthetic_pairs(root, n=8, size=(64, 48), noise=20.0, seed=0) -> tuple[Path, Path]:
+def synthetic_pairs(
+    root, # where the `real` and `fake` folders go
+    n=8, # number of pairs
+    size=(64, 48), # (H, W) of the images
+    noise=20.0, # standard deviation of the noise added to each result (0..255 scale)
+    seed=0, # seed of the images and the noise
+) -> tuple[Path, Path]:
     "Write `n` smooth random RGB photos to `root/real` and noisy paired results to `root/fake`."
     rng, root = np.random.default_rng(seed), Path(root)
     (root / 'real').mkdir(parents=True, exist_ok=True); (root / 'fake').mkdir(exist_ok=True)
@@ -178,59 +207,26 @@ def _lpips(device: str, key, alex_key) -> torch.nn.Module:
         warnings.simplefilter('ignore', UserWarning)
         return lpips.LPIPS(net='alex', verbose=False).to(device).eval()
 
-def inception(device=None) -> torch.nn.Module:
+def inception(
+    device=None, # where to run it; None picks one
+) -> torch.nn.Module:
     "pytorch-fid's InceptionV3 (2048-d pool3 output, FID weights) on `device`."
     return _inception(str(pick_device(device)), _weights_key('inception'))
 
-def lpips_model(device=None) -> torch.nn.Module:
+def lpips_model(
+    device=None, # where to run it; None picks one
+) -> torch.nn.Module:
     "`lpips.LPIPS(net='alex')` (v0.1, its packaged linear layers, torchvision's AlexNet) on `device`."
     import lpips
     linear = Path(lpips.__file__).parent / 'weights/v0.1/alex.pth'
     return _lpips(str(pick_device(device)), (str(linear), linear.stat().st_mtime_ns), _weights_key('alexnet'))
 
-# %% ../nbs/09_metrics.ipynb #e0afc342
-def _smooth_images(n: int, size, seed: int) -> torch.Tensor:
-    g = torch.Generator().manual_seed(seed)
-    return torch.nn.functional.interpolate(torch.rand(n, 3, 8, 6, generator=g), size=size, mode='bicubic').clamp(0, 1)
-
-def write_standin_weights(seed=0) -> dict[str, Path]:
-    "Write deterministic stand-in `inception` and `alexnet` weights where `fetch` looks for them."
-    import torchvision
-    from pytorch_fid import inception as fid_inception
-    paths = {n: vtonlib.data.local_path(n) for n in ('inception', 'alexnet')}
-    with torch.random.fork_rng(), torch.no_grad(), \
-         mock.patch.object(fid_inception, 'load_state_dict_from_url', lambda *a, **k: None), \
-         mock.patch.object(torchvision.models.Inception3, 'load_state_dict', lambda self, sd: None):
-        torch.manual_seed(seed)
-        net = fid_inception.fid_inception_v3()            # pytorch-fid's own architecture, default init
-        for m in net.modules():
-            if isinstance(m, torch.nn.BatchNorm2d): m.momentum = None; m.reset_running_stats()
-        net.train()(_smooth_images(2, (299, 299), seed) * 2 - 1)   # measure the batch-norm statistics
-        for m in net.Mixed_7c.modules():          # scale the pool3 features so FIDs are tens, as with real weights
-            if isinstance(m, torch.nn.BatchNorm2d): m.weight.mul_(0.1); m.bias.mul_(0.1)
-        alex = torchvision.models.alexnet(weights=None)
-    for name, state in (('inception', net.state_dict()), ('alexnet', alex.state_dict())):
-        paths[name].parent.mkdir(parents=True, exist_ok=True)
-        with atomic_write(paths[name]) as f: torch.save(state, f)
-    return paths
-
-@contextmanager
-def standin_weights(seed=0):
-    "A temporary `TORCH_HOME` with stand-in Inception and AlexNet weights (tests, benchmarks)."
-    old = os.environ.get('TORCH_HOME')
-    with tempfile.TemporaryDirectory() as home:
-        os.environ['TORCH_HOME'] = home
-        try:
-            write_standin_weights(seed)
-            yield Path(home)
-        finally:
-            if old is None: del os.environ['TORCH_HOME']
-            else: os.environ['TORCH_HOME'] = old
-
 # %% ../nbs/09_metrics.ipynb #9d53c85e
 class FeatureStats:
     "Running mean and covariance of feature vectors, merged batch by batch in float64."
-    def __init__(self, dims: int = 2048): self.n, self.mean, self.scatter = 0, np.zeros(dims), np.zeros((dims, dims))
+    def __init__(self,
+        dims: int = 2048, # length of a feature vector
+    ): self.n, self.mean, self.scatter = 0, np.zeros(dims), np.zeros((dims, dims))
 
     def update(self, feats):
         "Merge a (B, dims) batch of features."
@@ -244,13 +240,21 @@ class FeatureStats:
     def cov(self) -> np.ndarray: return self.scatter / (self.n - 1)
 
 # %% ../nbs/09_metrics.ipynb #b8977a21
-def sqrt_factor(sigma) -> np.ndarray:
+def sqrt_factor(
+    sigma, # a (d, d) covariance matrix
+) -> np.ndarray:
     "A (d, r) matrix `A` with `A @ A.T == sigma` (symmetric positive semi-definite), r its numerical rank."
     w, v = np.linalg.eigh(sigma)
     keep = w > max(w.max(), 0) * len(w) * np.finfo(np.float64).eps
     return v[:, keep] * np.sqrt(w[keep])
 
-def frechet_distance(mu1, sigma1, mu2, sigma2, root1=None) -> float:
+def frechet_distance(
+    mu1, # mean of the first Gaussian
+    sigma1, # its covariance
+    mu2, # mean of the second
+    sigma2, # its covariance
+    root1=None, # `sqrt_factor(sigma1)`, when already known
+) -> float:
     "The Fréchet distance between N(mu1, sigma1) and N(mu2, sigma2); `root1` is `sqrt_factor(sigma1)` if known."
     root = sqrt_factor(sigma1) if root1 is None else root1
     ev = np.linalg.eigvalsh(root.T @ sigma2 @ root)
@@ -258,7 +262,11 @@ def frechet_distance(mu1, sigma1, mu2, sigma2, root1=None) -> float:
     return float(diff @ diff + np.trace(sigma1) + np.trace(sigma2) - 2 * np.sqrt(ev.clip(min=0)).sum())
 
 # %% ../nbs/09_metrics.ipynb #9aff7dbc
-def stats_key(paths, size, weights_key) -> str:
+def stats_key(
+    paths, # the image files
+    size, # the (H, W) resize, or None
+    weights_key, # identity of the Inception weights file
+) -> str:
     "A digest of the files' names and contents, the resize and the weights identity."
     h = hashlib.sha256(repr((tuple(size) if size else None, weights_key)).encode())
     for p in paths:
@@ -279,19 +287,30 @@ def _load_stats(path: Path):
 
 # %% ../nbs/09_metrics.ipynb #47799fb5
 @torch.no_grad()
-def inception_features(images: torch.Tensor, device=None) -> np.ndarray:
+def inception_features(
+    images: torch.Tensor, # (B, 3, H, W) in [0, 1]
+    device=None, # where to run Inception; None picks one
+) -> np.ndarray:
     "2048-d pool3 features (B, 2048) of images (B, 3, H, W) in [0, 1]."
     net = inception(device)
     return net(images.to(pick_device(device)))[0].flatten(1).double().cpu().numpy()
 
 # %% ../nbs/09_metrics.ipynb #5085b2fb
 @torch.no_grad()
-def lpips_score(real: torch.Tensor, fake: torch.Tensor, device=None) -> torch.Tensor:
+def lpips_score(
+    real: torch.Tensor, # (B, 3, H, W) real images in [0, 1]
+    fake: torch.Tensor, # the results, same shape
+    device=None, # where to run LPIPS; None picks one
+) -> torch.Tensor:
     "LPIPS (AlexNet, v0.1) of each pair of (B, 3, H, W) images in [0, 1]; a (B,) tensor on the CPU."
     device = pick_device(device)
     return lpips_model(device)(real.to(device) * 2 - 1, fake.to(device) * 2 - 1).flatten().cpu()
 
-def ssim_score(real: torch.Tensor, fake: torch.Tensor, data_range=1.0) -> np.ndarray:
+def ssim_score(
+    real: torch.Tensor, # (B, 3, H, W) real images in [0, 1]
+    fake: torch.Tensor, # the results, same shape
+    data_range=1.0, # SSIM's data range, or 'per_image'
+) -> np.ndarray:
     "scikit-image SSIM of each pair of (B, 3, H, W) RGB images in [0, 1]; `data_range` 'per_image' uses each real's max - min."
     from skimage.metrics import structural_similarity
     scores = []
@@ -314,8 +333,17 @@ def _check_sizes(reals, fakes, fid_size, pair_size, want_fid, paired):
         raise VtonError(f'results in {fakes[0].parent} are {fake_size[0]}x{fake_size[1]} but real images in '
                         f'{reals[0].parent} are {real_size[0]}x{real_size[1]}; pass size=(H, W) to compare them')
 
-def evaluate(real_dir, fake_dir, metrics=METRICS, size=None, protocol='vtonlib', batch_size=16,
-             device=None, cache_dir=None, progress=True) -> dict:
+def evaluate(
+    real_dir, # folder of the real photos
+    fake_dir, # folder of the results
+    metrics=METRICS, # any of 'fid', 'lpips', 'ssim'
+    size=None, # (H, W) resize for every metric; None follows `protocol`
+    protocol='vtonlib', # a `Protocol` or its name: 'vtonlib' or 'dissertation'
+    batch_size=16, # images per batch
+    device=None, # where the networks run; None picks one
+    cache_dir=None, # where the real statistics are cached; default `work_root()/fid_stats`
+    progress=True, # show progress bars
+) -> dict:
     "FID / LPIPS / SSIM of the results in `fake_dir` against the real photos in `real_dir`, streamed in batches."
     metrics, proto = tuple(metrics), get_protocol(protocol)
     if not metrics or set(metrics) - set(METRICS): raise VtonError(f'metrics {metrics!r}: choose from {METRICS}')
@@ -358,7 +386,12 @@ def evaluate(real_dir, fake_dir, metrics=METRICS, size=None, protocol='vtonlib',
     return {m: out[m] for m in metrics}
 
 # %% ../nbs/09_metrics.ipynb #c456af8a
-def fid(real_dir, fake_dir, size=None, **kwargs) -> float:
+def fid(
+    real_dir, # folder of the real photos
+    fake_dir, # folder of the results
+    size=None, # (H, W) resize before Inception
+    **kwargs, # passed to `evaluate`
+) -> float:
     "FID of the images in `fake_dir` against those in `real_dir` (any names; see `evaluate` for the options)."
     return evaluate(real_dir, fake_dir, ('fid',), size=size, **kwargs)['fid']
 
@@ -366,17 +399,27 @@ def fid(real_dir, fake_dir, size=None, **kwargs) -> float:
 REGION_LABELS = {'kept': (1, 2, 4, 13, 8, 9, 12, 16, 17, 18, 19), 'garment': (5, 6, 7), 'arms': (14, 15)}
 REGION_METRICS = ('kept_psnr', 'garment_de', 'arm_de', 'new_cloth_nearer')
 
-def mean_lab(image: Image.Image, mask: np.ndarray) -> np.ndarray:
+def mean_lab(
+    image: Image.Image, # an RGB image
+    mask: np.ndarray, # (H, W) boolean mask of the pixels to average
+) -> np.ndarray:
     "The mean CIE Lab colour (3,) of the RGB `image`'s pixels under boolean `mask` (NaN when it is empty)."
     from skimage.color import rgb2lab
     if not mask.any(): return np.full(3, np.nan)
     return rgb2lab(np.asarray(image, np.float64)[mask] / 255).mean(0)
 
-def delta_e(a: np.ndarray, b: np.ndarray) -> float:
+def delta_e(
+    a: np.ndarray, # a Lab colour
+    b: np.ndarray, # another Lab colour
+) -> float:
     "CIE76 colour difference of two Lab colours."
     return float(np.linalg.norm(np.asarray(a) - np.asarray(b)))
 
-def masked_psnr(real: Image.Image, fake: Image.Image, mask: np.ndarray) -> float:
+def masked_psnr(
+    real: Image.Image, # the real photo
+    fake: Image.Image, # the result, same size
+    mask: np.ndarray, # (H, W) boolean mask of the pixels compared
+) -> float:
     "PSNR (dB, 8-bit peak, at most 100) of `fake` against `real` over the pixels under `mask` (NaN when it is empty)."
     if not mask.any(): return math.nan
     mse = ((np.asarray(real, np.float64) - np.asarray(fake, np.float64))[mask] ** 2).mean()
@@ -389,7 +432,14 @@ def _labels(path: Path, size) -> np.ndarray:
     im = read_image(path, mode=None)
     return np.asarray(im if im.size == size else im.resize(size, Image.NEAREST))
 
-def region_rows(real_dir, fake_dir, parse_dir, cloth_dir=None, cloth_mask_dir=None, fake_parse_dir=None) -> list[dict]:
+def region_rows(
+    real_dir, # folder of the real photos
+    fake_dir, # folder of the results, named `<person>_<cloth>`
+    parse_dir, # folder of the persons' LIP parse PNGs (`<person>.png`)
+    cloth_dir=None, # folder of the in-shop cloth photos (unpaired results)
+    cloth_mask_dir=None, # folder of their masks (unpaired results)
+    fake_parse_dir=None, # folder of try-on parses named like the results, where known
+) -> list[dict]:
     "Per result: kept-region PSNR, then garment and arm ΔE (paired) or whether the garment is nearer the new cloth (unpaired)."
     reals = {p.stem: p for p in list_images(real_dir)}
     cloths = {p.stem: p for p in list_images(cloth_dir)} if cloth_dir else {}
@@ -417,7 +467,14 @@ def region_rows(real_dir, fake_dir, parse_dir, cloth_dir=None, cloth_mask_dir=No
         rows.append(row)
     return rows
 
-def region_scores(real_dir, fake_dir, parse_dir, cloth_dir=None, cloth_mask_dir=None, fake_parse_dir=None) -> dict:
+def region_scores(
+    real_dir, # folder of the real photos
+    fake_dir, # folder of the results, named `<person>_<cloth>`
+    parse_dir, # folder of the persons' LIP parse PNGs (`<person>.png`)
+    cloth_dir=None, # folder of the in-shop cloth photos (unpaired results)
+    cloth_mask_dir=None, # folder of their masks (unpaired results)
+    fake_parse_dir=None, # folder of try-on parses named like the results, where known
+) -> dict:
     "Means over the results of `region_rows`' scores (`REGION_METRICS`); NaN for a score no result has."
     rows = region_rows(real_dir, fake_dir, parse_dir, cloth_dir, cloth_mask_dir, fake_parse_dir)
     def mean(m):
@@ -435,7 +492,10 @@ def _cell(value, metric: str) -> str:
 
 class MetricsTable:
     "One row of metrics per run: Markdown in notebooks, CSV on disk."
-    def __init__(self, rows: list[dict], metrics=METRICS): self.rows, self.metrics = rows, tuple(metrics)
+    def __init__(self,
+        rows: list[dict], # one dict per run: 'run' and a value per metric
+        metrics=METRICS, # the metrics, in column order
+    ): self.rows, self.metrics = rows, tuple(metrics)
 
     def to_markdown(self) -> str:
         "The table in Markdown."
@@ -463,7 +523,9 @@ class MetricsTable:
     def __repr__(self): return self.to_markdown()
 
 # %% ../nbs/09_metrics.ipynb #83397ce8
-def run_steps(names) -> dict[str, list[tuple[int, str]]]:
+def run_steps(
+    names, # the run names
+) -> dict[str, list[tuple[int, str]]]:
     "Runs whose names end in a step number, grouped by the rest of the name (only groups of two or more)."
     groups = {}
     for n in names:
@@ -471,7 +533,10 @@ def run_steps(names) -> dict[str, list[tuple[int, str]]]:
         if m and m[1]: groups.setdefault(m[1], []).append((int(m[2]), n))
     return {k: sorted(v) for k, v in groups.items() if len(v) > 1}
 
-def save_figure(fig, out_png=None):
+def save_figure(
+    fig, # a matplotlib figure
+    out_png=None, # the PNG to write; None writes nothing
+):
     "Write a matplotlib figure as PNG (atomically) when `out_png` is given, close it, and return it."
     import matplotlib.pyplot as plt
     if out_png:
@@ -479,7 +544,10 @@ def save_figure(fig, out_png=None):
     plt.close(fig)
     return fig
 
-def plot_metric_curves(table: MetricsTable, out_png=None):
+def plot_metric_curves(
+    table: MetricsTable, # the runs' metrics
+    out_png=None, # the PNG to write; None writes nothing
+):
     "Plot each metric against the training step for runs named `<run>_<step>`; None when there are none."
     import matplotlib.pyplot as plt
     groups, rows = run_steps([r['run'] for r in table.rows]), {r['run']: r for r in table.rows}
@@ -493,8 +561,15 @@ def plot_metric_curves(table: MetricsTable, out_png=None):
     return save_figure(fig, out_png)
 
 # %% ../nbs/09_metrics.ipynb #88b6e114
-def evaluate_runs(runs: dict, real_dir, out_dir=None, metrics=METRICS, progress=True, regions: dict | None = None,
-                  **kwargs) -> MetricsTable:
+def evaluate_runs(
+    runs: dict, # {run name: folder of its results}
+    real_dir, # folder of the real photos
+    out_dir=None, # where the table and plot are written; None writes nothing
+    metrics=METRICS, # any of 'fid', 'lpips', 'ssim'
+    progress=True, # show progress bars
+    regions: dict | None = None, # `region_scores`' folders (`parse_dir`, ...) to add the region scores
+    **kwargs, # passed to `evaluate`
+) -> MetricsTable:
     "Evaluate each `{name: result folder}` against `real_dir` (by region too with `regions`); write metrics.csv / .md / _vs_step.png to `out_dir`."
     reals, rows = list_images(real_dir), []
     for name, d in tqdm(runs.items(), desc='runs', disable=not progress):

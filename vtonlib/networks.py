@@ -17,7 +17,11 @@ __all__ = ['init_weights', 'SegGenerator', 'rule_fill', 'fill_deterministic', 't
            'ALIASResBlock', 'ALIASGenerator']
 
 # %% ../nbs/04_networks.ipynb #690a1068
-def init_weights(model: nn.Module, kind: str = 'xavier', gain: float = 0.02) -> nn.Module:
+def init_weights(
+    model: nn.Module, # the network to initialise in place
+    kind: str = 'xavier', # 'xavier' or 'normal'
+    gain: float = 0.02, # xavier gain or normal deviation
+) -> nn.Module:
     "Initialise convolutions and linear layers (`xavier` or `normal`, scaled by `gain`) and batch norms."
     for m in model.modules():
         if isinstance(m, nn.BatchNorm2d):
@@ -43,7 +47,10 @@ def _up_conv(cin, cout):
 # %% ../nbs/04_networks.ipynb #51113dc0
 class SegGenerator(nn.Module):
     "U-Net that predicts the 13-class parse map (per-class sigmoid) from the 21-channel condition."
-    def __init__(self, input_nc: int = 21, output_nc: int = 13):
+    def __init__(self,
+        input_nc: int = 21, # condition channels
+        output_nc: int = 13, # parse classes predicted
+    ):
         super().__init__()
         widths = [64, 128, 256, 512, 1024]
         self.conv1 = _double_conv(input_nc, 64)
@@ -70,7 +77,11 @@ class SegGenerator(nn.Module):
         return torch.sigmoid(x)
 
 # %% ../nbs/04_networks.ipynb #4507d249
-def rule_fill(key: str, shape, salt: int = 0) -> torch.Tensor:
+def rule_fill(
+    key: str, # the state-dict entry's name
+    shape, # its shape
+    salt: int = 0, # changes every value, for a second distinct model
+) -> torch.Tensor:
     "The fixtures' deterministic tensor for state-dict entry `key` of `shape`."
     shape = tuple(shape)
     n = math.prod(shape)
@@ -88,7 +99,10 @@ def rule_fill(key: str, shape, salt: int = 0) -> torch.Tensor:
     return v.float().reshape(shape)
 
 # %% ../nbs/04_networks.ipynb #8739f002
-def fill_deterministic(model: nn.Module, salt: int = 0) -> nn.Module:
+def fill_deterministic(
+    model: nn.Module, # the network to fill in place
+    salt: int = 0, # passed to `rule_fill`
+) -> nn.Module:
     "Load the fixtures' rule weights into `model` (spectral-norm `weight_v` made consistent); returns it."
     sd = {k: rule_fill(k, v.shape, salt) for k, v in model.state_dict().items()}
     for k in [k for k in sd if k.endswith('weight_orig')]:
@@ -99,7 +113,9 @@ def fill_deterministic(model: nn.Module, salt: int = 0) -> nn.Module:
     return model
 
 # %% ../nbs/04_networks.ipynb #3c4682b1
-def tps_system(grid_size: int):
+def tps_system(
+    grid_size: int, # control points per side
+):
     "Control points (N, 2) and the inverse of the TPS system matrix (N+3, N+3), float64."
     coords = torch.linspace(-0.9, 0.9, grid_size, dtype=torch.float64)
     # official ordering: x varies slowest, y fastest
@@ -126,7 +142,10 @@ def _tps_basis(size, points, system_inv):
 # %% ../nbs/04_networks.ipynb #ed6b21c7
 class TpsGridGen(nn.Module):
     "Thin-plate-spline sampling grid from control-point offsets; the theta-free part is precomputed."
-    def __init__(self, size=(1024, 768), grid_size: int = 5):
+    def __init__(self,
+        size=(1024, 768), # (H, W) of the grid
+        grid_size: int = 5, # control points per side
+    ):
         super().__init__()
         self.size, self.grid_size = tuple(size), grid_size
         points, system_inv = tps_system(grid_size)
@@ -176,7 +195,12 @@ class _FeatureRegression(nn.Module):
 # %% ../nbs/04_networks.ipynb #1de9f938
 class GMM(nn.Module):
     "Geometric matching module: `theta, grid = gmm(a, b)` with inputs at a quarter of `size`."
-    def __init__(self, input_a_nc: int = 7, input_b_nc: int = 3, size=(1024, 768), grid_size: int = 5):
+    def __init__(self,
+        input_a_nc: int = 7, # channels of input A (cloth parse, pose, agnostic image)
+        input_b_nc: int = 3, # channels of input B (the cloth)
+        size=(1024, 768), # (H, W) of the full-size grid
+        grid_size: int = 5, # TPS control points per side
+    ):
         super().__init__()
         h, w = self.size = tuple(size)
         if h % 256 or w % 256:
@@ -217,7 +241,12 @@ def _mask_norm(x, mask):
 # %% ../nbs/04_networks.ipynb #1472a1eb
 class ALIASNorm(nn.Module):
     "Noise, parameter-free normalisation (`instance` or `mask`), then scale and shift from the parse map."
-    def __init__(self, norm_type: str, norm_nc: int, label_nc: int, nhidden: int = 128):
+    def __init__(self,
+        norm_type: str, # 'instance' or 'mask' (normalised per region of the misalignment mask)
+        norm_nc: int, # channels normalised
+        label_nc: int, # channels of the parse map
+        nhidden: int = 128, # hidden channels of the scale/shift convolutions
+    ):
         super().__init__()
         if norm_type not in ('instance', 'mask'):
             raise VtonError(f"ALIASNorm: norm_type must be 'instance' or 'mask', not {norm_type!r}")
@@ -236,7 +265,12 @@ class ALIASNorm(nn.Module):
 # %% ../nbs/04_networks.ipynb #290b83e7
 class ALIASResBlock(nn.Module):
     "Residual block with ALIAS normalisation and spectral-normalised convolutions."
-    def __init__(self, input_nc: int, output_nc: int, semantic_nc: int = 7, use_mask_norm: bool = True):
+    def __init__(self,
+        input_nc: int, # input channels
+        output_nc: int, # output channels
+        semantic_nc: int = 7, # parse channels the normalisation reads
+        use_mask_norm: bool = True, # mask-aware normalisation (else instance)
+    ):
         super().__init__()
         self.learned_shortcut = input_nc != output_nc
         middle_nc = min(input_nc, output_nc)
@@ -265,8 +299,13 @@ _BLOCKS = ('head_0', 'G_middle_0', 'G_middle_1', 'up_0', 'up_1', 'up_2', 'up_3',
 # %% ../nbs/04_networks.ipynb #1f133a41
 class ALIASGenerator(nn.Module):
     "ALIAS generator: `alias(x, seg, seg_div, misalign_mask)` -> image in [-1, 1] at `size`."
-    def __init__(self, input_nc: int = 9, semantic_nc: int = 7, size=(1024, 768), ngf: int = 64,
-                 num_upsampling_layers: str = 'most'):
+    def __init__(self,
+        input_nc: int = 9, # channels of the input (agnostic image, pose, warped cloth)
+        semantic_nc: int = 7, # parse classes
+        size=(1024, 768), # (H, W) of the output
+        ngf: int = 64, # base number of filters
+        num_upsampling_layers: str = 'most', # 'normal', 'more' or 'most' upsampling stages (the official model: 'most')
+    ):
         super().__init__()
         if num_upsampling_layers not in _UPSAMPLING_SCALES:
             raise VtonError(f'ALIASGenerator: num_upsampling_layers must be one of {list(_UPSAMPLING_SCALES)}, '

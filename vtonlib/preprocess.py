@@ -31,20 +31,27 @@ ALIAS_NAMES = ['background', 'paste', 'upper', 'hair', 'left_arm', 'right_arm', 
 _LIP_TO_SEG13 = np.zeros(20, np.uint8)
 for _cls, _labels in enumerate(SEG_GROUPS): _LIP_TO_SEG13[_labels] = _cls
 
-def lip_to_seg13(labels: np.ndarray) -> np.ndarray:
+def lip_to_seg13(
+    labels: np.ndarray, # LIP labels 0..19, any shape
+) -> np.ndarray:
     "Map an array of LIP labels (0..19) to the 13 segmentation classes (uint8)."
     labels = np.asarray(labels)
     if labels.size and labels.max() > 19: raise VtonError(f'parse label {labels.max()} is above 19 (LIP has 0..19)')
     return _LIP_TO_SEG13[labels]
 
 # %% ../nbs/02_preprocess.ipynb #b3c96712
-def onehot(labels: torch.Tensor, n: int) -> torch.Tensor:
+def onehot(
+    labels: torch.Tensor, # (H, W) integer labels in 0..n-1
+    n: int, # number of classes
+) -> torch.Tensor:
     "One-hot encode an (H, W) integer label map as an (n, H, W) float tensor."
     labels = torch.as_tensor(labels).long()
     return torch.zeros(n, *labels.shape).scatter_(0, labels[None], 1.0)
 
 # %% ../nbs/02_preprocess.ipynb #ecfd57d1
-def seg13_to_alias7(seg13: torch.Tensor) -> torch.Tensor:
+def seg13_to_alias7(
+    seg13: torch.Tensor, # (B, 13, H, W) one-hot or soft segmentation
+) -> torch.Tensor:
     "Regroup a (B, 13, H, W) segmentation into ALIAS's 7 classes by summing grouped channels."
     return torch.stack([seg13[:, g].sum(1) for g in ALIAS_GROUPS], 1)
 
@@ -53,14 +60,19 @@ TORSO_JOINTS = {2: 'right shoulder', 5: 'left shoulder', 9: 'right hip', 12: 'le
 
 def _undetected(p) -> bool: return p[0] == 0 and p[1] == 0
 
-def require_torso(kp: np.ndarray, source='keypoints'):
+def require_torso(
+    kp: np.ndarray, # (25, 3) BODY_25 keypoints
+    source='keypoints', # the keypoints file, named in the error
+):
     "Raise `VtonError` naming `source` unless the shoulders and hips in `kp` were detected."
     missing = [f'{n} ({j})' for j, n in TORSO_JOINTS.items() if _undetected(kp[j])]
     if missing: raise VtonError(f'{source}: {", ".join(missing)} not detected; VITON-HD needs the '
                                 'shoulders and hips, so remove this person from the pair list')
 
 # %% ../nbs/02_preprocess.ipynb #265fb435
-def load_keypoints(path) -> np.ndarray:
+def load_keypoints(
+    path, # an OpenPose `*_keypoints.json` file
+) -> np.ndarray:
     "Read an OpenPose BODY_25 JSON file as a (25, 3) float array (x, y, confidence) in pixels."
     try: people = json.loads(Path(path).read_text())['people']
     except FileNotFoundError: raise VtonError(f'{path}: file not found') from None
@@ -76,7 +88,11 @@ def load_keypoints(path) -> np.ndarray:
     return kp
 
 # %% ../nbs/02_preprocess.ipynb #adda50a0
-def scale_keypoints(kp: np.ndarray, from_size, to_size) -> np.ndarray:
+def scale_keypoints(
+    kp: np.ndarray, # (25, 3) keypoints in `from_size` pixels
+    from_size, # (H, W) the keypoints were measured on
+    to_size, # (H, W) to scale them to
+) -> np.ndarray:
     "Keypoints measured on a `from_size` (H, W) photo, rescaled to `to_size` (undetected stay 0)."
     (fh, fw), (th, tw) = from_size, to_size
     return kp * np.array([tw / fw, th / fh, 1.0])
@@ -99,7 +115,10 @@ def _arm_mask(size, kp: np.ndarray, joints) -> np.ndarray:
     return np.asarray(mask) > 0
 
 # %% ../nbs/02_preprocess.ipynb #8f6e52d3
-def parse_agnostic(parse: Image.Image, kp: np.ndarray) -> Image.Image:
+def parse_agnostic(
+    parse: Image.Image, # LIP parse map at the target size
+    kp: np.ndarray, # (25, 3) keypoints in its pixels
+) -> Image.Image:
     "The parse map (PIL 'P' or 'L') without upper clothes, neck and the arms near the torso."
     labels = np.asarray(parse)
     removed = np.isin(labels, (5, 6, 7, 10))
@@ -110,7 +129,11 @@ def parse_agnostic(parse: Image.Image, kp: np.ndarray) -> Image.Image:
     return out
 
 # %% ../nbs/02_preprocess.ipynb #d4fcfb7e
-def grey_mask(parse: Image.Image, kp: np.ndarray, source='keypoints') -> np.ndarray:
+def grey_mask(
+    parse: Image.Image, # LIP parse map at the photo's size
+    kp: np.ndarray, # (25, 3) keypoints in its pixels
+    source='keypoints', # the keypoints file, named in errors
+) -> np.ndarray:
     "Boolean (H, W) mask of the pixels VITON-HD's agnostic photo paints grey."
     require_torso(kp, source)
     p, r = kp[:, :2].copy(), 20 * _scale(parse.size[0])
@@ -135,20 +158,31 @@ def grey_mask(parse: Image.Image, kp: np.ndarray, source='keypoints') -> np.ndar
     return (np.asarray(mask) > 0) & ~kept
 
 # %% ../nbs/02_preprocess.ipynb #c71a3307
-def apply_grey(image: Image.Image, mask: np.ndarray) -> Image.Image:
+def apply_grey(
+    image: Image.Image, # RGB photo (left unchanged)
+    mask: np.ndarray, # (H, W) boolean mask, e.g. from `grey_mask`
+) -> Image.Image:
     "A copy of the RGB `image` painted grey (128) where `mask` is set."
     a = np.array(image.convert('RGB'))
     a[mask] = 128
     return Image.fromarray(a)
 
-def image_agnostic(image: Image.Image, parse: Image.Image, kp: np.ndarray, source='keypoints') -> Image.Image:
+def image_agnostic(
+    image: Image.Image, # RGB photo (left unchanged)
+    parse: Image.Image, # its LIP parse map, same size
+    kp: np.ndarray, # (25, 3) keypoints in its pixels
+    source='keypoints', # the keypoints file, named in errors
+) -> Image.Image:
     "The RGB photo with torso, arms and neck painted grey, face and lower body kept."
     if image.size != parse.size:
         raise VtonError(f'photo size {image.width}x{image.height} differs from parse size {parse.width}x{parse.height}; resize both to one size')
     return apply_grey(image, grey_mask(parse, kp, source))
 
 # %% ../nbs/02_preprocess.ipynb #8f2331ad
-def person_paths(data_dir, img_name: str) -> dict:
+def person_paths(
+    data_dir, # a split folder such as `<root>/train`
+    img_name: str, # the person's photo name
+) -> dict:
     "Where VITON-HD keeps the person-side files of `img_name` (e.g. '00891_00.jpg') under `data_dir`."
     d, stem = Path(data_dir), Path(img_name).stem
     return {'image': d / 'image' / img_name, 'parse': d / 'image-parse' / f'{stem}.png',
@@ -156,11 +190,17 @@ def person_paths(data_dir, img_name: str) -> dict:
             'pose': d / 'openpose-img' / f'{stem}_rendered.png'}
 
 # %% ../nbs/02_preprocess.ipynb #7453c376
-def resize_to(im: Image.Image, size, resample) -> Image.Image:
+def resize_to(
+    im: Image.Image, # the image
+    size, # (H, W)
+    resample, # PIL filter, e.g. `Image.BILINEAR`
+) -> Image.Image:
     "`im` resized to `size` (H, W)."
     return im if im.size == (size[1], size[0]) else im.resize((size[1], size[0]), resample)
 
-def read_parse(path) -> Image.Image:
+def read_parse(
+    path, # the parse map PNG
+) -> Image.Image:
     "Read a parse map (palette or grey PNG of LIP labels 0..19); anything else raises `VtonError`."
     parse = read_image(path, None)
     if parse.mode not in ('P', 'L'): raise VtonError(f'{path}: parse map has mode {parse.mode}, expected a palette (P) PNG of labels')
@@ -168,13 +208,21 @@ def read_parse(path) -> Image.Image:
     if top > 19: raise VtonError(f'{path}: parse label {top} is above 19 (LIP labels are 0..19); re-create this parse map')
     return parse
 
-def require_same_size(paths: dict, image: Image.Image, parse: Image.Image):
+def require_same_size(
+    paths: dict, # the person's files, as `person_paths` returns them
+    image: Image.Image, # the photo
+    parse: Image.Image, # its parse map
+):
     "Raise `VtonError` naming both files unless the photo and its parse map have the same size."
     if image.size != parse.size:
         raise VtonError(f'{paths["parse"]}: size {parse.width}x{parse.height} differs from its photo {paths["image"]} '
                         f'({image.width}x{image.height}); the parse map must belong to this photo')
 
-def load_person(data_dir, img_name: str, size=(1024, 768)):
+def load_person(
+    data_dir, # a split folder such as `<root>/train`
+    img_name: str, # the person's photo name
+    size=(1024, 768), # (H, W) to load at
+):
     "Photo (bilinear) and parse (nearest) resized to `size` (H, W), and keypoints scaled to it."
     paths = person_paths(data_dir, img_name)
     image, parse = read_image(paths['image']), read_parse(paths['parse'])
@@ -185,16 +233,26 @@ def load_person(data_dir, img_name: str, size=(1024, 768)):
 # %% ../nbs/02_preprocess.ipynb #3c6351b0
 log = logging.getLogger(__name__)
 
-def cache_dir(root, mode='train', size=(1024, 768)) -> Path:
+def cache_dir(
+    root, # the dataset root
+    mode='train', # the split: 'train' or 'test'
+    size=(1024, 768), # (H, W) of the cached maps
+) -> Path:
     "The preprocessing cache folder of `mode` at `size` (H, W)."
     return Path(root) / mode / f'agnostic-{size[0]}x{size[1]}'
 
-def source_signature(data_dir, img_name: str) -> list:
+def source_signature(
+    data_dir, # a split folder such as `<root>/train`
+    img_name: str, # the person's photo name
+) -> list:
     "(size, mtime_ns) of the photo, parse and keypoints of `img_name`: what the cache depends on."
     paths = person_paths(data_dir, img_name)
     return [[st.st_size, st.st_mtime_ns] for st in (os.stat(paths[k]) for k in ('image', 'parse', 'keypoints'))]
 
-def load_index(cache: Path, size) -> dict:
+def load_index(
+    cache: Path, # the cache folder (`cache_dir`)
+    size, # (H, W) the index must be for
+) -> dict:
     "The cache index's items (name -> source signature); empty when absent, unreadable or for another size."
     try: index = json.loads((cache / 'index.json').read_text())
     except (OSError, ValueError): return {}
@@ -204,7 +262,12 @@ def _save_index(cache: Path, size, items: dict):
     with atomic_write(cache / 'index.json', 'w') as f: json.dump({'size': list(size), 'items': items}, f)
 
 # %% ../nbs/02_preprocess.ipynb #843d1e18
-def read_cached(cache: Path, index: dict, data_dir, img_name: str):
+def read_cached(
+    cache: Path, # the cache folder (`cache_dir`)
+    index: dict, # its items, from `load_index`
+    data_dir, # the split folder the sources are in
+    img_name: str, # the person's photo name
+):
     "(parse-agnostic, grey mask) of `img_name` from the cache, or None when missing or stale."
     stem = Path(img_name).stem
     try:
@@ -214,7 +277,11 @@ def read_cached(cache: Path, index: dict, data_dir, img_name: str):
     except (OSError, VtonError): return None
 
 # %% ../nbs/02_preprocess.ipynb #d18509db
-def preprocess(root, mode='train', size=(1024, 768)) -> Path:
+def preprocess(
+    root, # the dataset root (VITON-HD layout)
+    mode='train', # the split: 'train' or 'test'
+    size=(1024, 768), # (H, W) to draw at
+) -> Path:
     "Draw and cache the agnostic representation of every person of `root/mode` at `size`; returns the cache."
     data_dir, cache = Path(root) / mode, cache_dir(root, mode, size)
     names = sorted(p.name for p in (data_dir / 'image').glob('*.jpg'))

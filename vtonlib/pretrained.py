@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_pretrained.ipynb #51ca3200
 from __future__ import annotations
-import hashlib, json, logging
+import functools, hashlib, json, logging, time
 from pathlib import Path
 
 import numpy as np
@@ -14,18 +14,20 @@ from torch import nn
 from torch.nn import functional as F
 from tqdm.auto import tqdm
 
-from .core import (VtonError, amp_dtype, atomic_write, inside, load_torch, nonfinite_entries, read_image, save_image,
-                          storage_errors)
+from .core import (VtonError, amp_dtype, atomic_write, inside, load_torch, nonfinite_entries, pack_folder, read_image,
+                          save_image, storage_errors, unpack_folder)
 from .data import fetch, local_path
 from .preprocess import onehot, seg13_to_alias7
 from .dataset import VITONDataset, to_tensor
-from .networks import ALIASGenerator, GMM, SegGenerator
+from .networks import ALIASGenerator, GMM, SegGenerator, TpsGridGen
 
 # %% auto #0
-__all__ = ['CHECKPOINTS', 'SEG_SIZE', 'log', 'RESULTS_RECORD', 'COND_KINDS', 'read_state_dict', 'load_strict', 'build_network',
-           'load_pretrained', 'alias_inputs', 'seg_noise', 'gaussian_blur', 'TryOnPipeline', 'result_name', 'to_image',
-           'save_result', 'Guarded', 'collate_readable', 'pair_batches', 'model_digest', 'tryon', 'pending_pairs',
-           'save_conditions', 'precompute_conditions', 'ConditionDataset']
+__all__ = ['CHECKPOINTS', 'SEG_SIZE', 'log', 'RESULTS_RECORD', 'COND_FILES', 'COND_META', 'read_state_dict', 'load_strict',
+           'build_network', 'load_pretrained', 'alias_inputs', 'seg_noise', 'gaussian_blur', 'tps_warp',
+           'TryOnPipeline', 'result_name', 'to_image', 'save_result', 'Guarded', 'collate_readable', 'pair_batches',
+           'model_digest', 'tryon', 'pairs_digest', 'condition_key', 'pending_pairs', 'save_conditions',
+           'save_theta_conditions', 'read_theta', 'frozen_networks', 'precompute_conditions', 'tps_grid',
+           'ConditionDataset', 'cached_conditions']
 
 # %% ../nbs/05_pretrained.ipynb #009a2896
 def read_state_dict(path) -> dict:
@@ -110,6 +112,10 @@ def _require_parse_source(parse_source: str):
     "Refuse a parse source other than 'seg' (predicted) or 'gt' (the person's own parse)."
     if parse_source not in ('seg', 'gt'): raise VtonError(f"parse_source must be 'seg' or 'gt', not {parse_source!r}")
 
+def tps_warp(grid, *images) -> tuple:
+    "`images` (B, C, H, W) sampled at a TPS `grid` with border padding, in float32, as the official inference warps cloth and mask."
+    return tuple(F.grid_sample(t.float(), grid, padding_mode='border', align_corners=False) for t in images)
+
 class TryOnPipeline(nn.Module):
     "The frozen Seg → GMM → ALIAS inference of VITON-HD at output `size` (H, W)."
     def __init__(self, seg: nn.Module | None, gmm: nn.Module, alias: nn.Module | None = None, size=(1024, 768)):
@@ -134,14 +140,16 @@ class TryOnPipeline(nn.Module):
         labels = gaussian_blur(pred).argmax(1)
         return seg13_to_alias7(F.one_hot(labels, 13).permute(0, 3, 1, 2).float())
 
-    def warp(self, b: dict, seg7: torch.Tensor):
-        "The cloth and its mask warped onto the person: (B, 3, H, W), (B, 1, H, W)."
+    def regress(self, b: dict, seg7: torch.Tensor) -> torch.Tensor:
+        "The GMM's TPS parameters `theta` (B, 2 * grid_size²) for the cloth on the person."
         small = lambda t: F.interpolate(t, size=self.gmm.input_size, mode='nearest')
-        theta = self.gmm.regress(torch.cat((small(seg7[:, 2:3]), small(b['pose']), small(b['img_agnostic'])), 1),
-                                 small(b['cloth']))
-        grid = self.gmm.gridGen(theta, self.size)
-        sample = lambda t: F.grid_sample(t.float(), grid, padding_mode='border', align_corners=False)
-        return sample(b['cloth']), sample(b['cloth_mask'])
+        return self.gmm.regress(torch.cat((small(seg7[:, 2:3]), small(b['pose']), small(b['img_agnostic'])), 1),
+                                small(b['cloth']))
+
+    def warp(self, b: dict, seg7: torch.Tensor, theta: torch.Tensor | None = None):
+        "The cloth and its mask warped onto the person (by `theta`, default the GMM's): (B, 3, H, W), (B, 1, H, W)."
+        theta = self.regress(b, seg7) if theta is None else theta
+        return tps_warp(self.gmm.gridGen(theta, self.size), b['cloth'], b['cloth_mask'])
 
     def _inputs(self, batch: dict) -> dict:
         "The batch's tensors on the pipeline's device, checked against its size."
@@ -160,16 +168,17 @@ class TryOnPipeline(nn.Module):
         "seg7, warped_cloth, warped_mask of device tensors `b`."
         _require_parse_source(parse_source)
         seg7 = self.segment(b, generator) if parse_source == 'seg' else seg13_to_alias7(b['parse'])
-        warped_cloth, warped_mask = self.warp(b, seg7)
-        return {'seg7': seg7, 'warped_cloth': warped_cloth, 'warped_mask': warped_mask}
+        theta = self.regress(b, seg7)
+        warped_cloth, warped_mask = self.warp(b, seg7, theta)
+        return {'seg7': seg7, 'theta': theta, 'warped_cloth': warped_cloth, 'warped_mask': warped_mask}
 
     def conditions(self, batch: dict, parse_source: str = 'seg', amp=False, generator=None) -> dict:
-        "seg7, warped_cloth, warped_mask for a batch (no ALIAS); `parse_source` 'seg' (predicted) or 'gt'."
+        "seg7, theta, warped_cloth, warped_mask for a batch (no ALIAS); `parse_source` 'seg' (predicted) or 'gt'."
         b = self._inputs(batch)
         with torch.inference_mode(), self._autocast(amp): return self._conditions(b, parse_source, generator)
 
     def forward(self, batch: dict, amp=False, generator=None) -> dict:
-        "Try-on output (B, 3, H, W) in [-1, 1] with seg7, warped_cloth, warped_mask and misalign."
+        "Try-on output (B, 3, H, W) in [-1, 1] with seg7, theta, warped_cloth, warped_mask and misalign."
         if self.alias is None: raise VtonError('this pipeline has no ALIAS generator; use .conditions(batch)')
         b = self._inputs(batch)
         with torch.inference_mode(), self._autocast(amp):
@@ -231,7 +240,7 @@ def pair_batches(dataset, indices, batch_size=4, num_workers=0, desc=''):
 def model_digest(model: nn.Module) -> str:
     "A short digest of a model's weights: results made by other weights are not reused."
     h = hashlib.sha256()
-    for k, v in model.state_dict().items(): h.update(k.encode()); h.update(v.detach().cpu().contiguous().view(torch.uint8).numpy())
+    for k, v in model.state_dict().items(): h.update(k.encode()); h.update(v.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy())
     return h.hexdigest()[:16]
 
 RESULTS_RECORD = '.vtonlib-results.json'
@@ -255,74 +264,170 @@ def tryon(pipeline: TryOnPipeline, dataset, out_dir, batch_size: int = 4, num_wo
     return [p for p in paths if p.exists()]
 
 # %% ../nbs/05_pretrained.ipynb #3df9e610
-COND_KINDS = ('seg7', 'warped_cloth', 'warped_mask')
+COND_FILES = {'pixels': {'seg7': '.png', 'warped_cloth': '.png', 'warped_mask': '.png'},
+              'theta': {'seg7': '.png', 'theta': '.npy'}}
+COND_META = 'conditions.json'
 
-def _cond_paths(cond_dir, img_name: str, c_name: str) -> dict:
-    "Where the conditions of one pair live."
-    name = Path(result_name(img_name, c_name)).with_suffix('.png').name
-    return {k: Path(cond_dir) / k / name for k in COND_KINDS}
+def _cond_paths(cond_dir, img_name: str, c_name: str, form: str = 'pixels') -> dict:
+    "Where the conditions of one pair live, in `form` ('pixels' or 'theta')."
+    stem = Path(result_name(img_name, c_name)).stem
+    return {k: Path(cond_dir) / k / (stem + ext) for k, ext in COND_FILES[form].items()}
 
-def pending_pairs(dataset, out_dir, parse_source: str) -> list[int]:
-    "Indices of `dataset`'s pairs without conditions in `out_dir`, which must hold conditions of this size and source."
-    out_dir, meta = Path(out_dir), {'size': list(dataset.size), 'parse_source': parse_source}
-    f = out_dir / 'conditions.json'
-    if f.exists() and (found := json.loads(f.read_text())) != meta:
-        raise VtonError(f'{f}: holds conditions for {found}, not {meta}; use another out_dir or delete this one')
-    if not f.exists():
-        with atomic_write(f, 'w') as fh: json.dump(meta, fh)
-    return [i for i, (p, c) in enumerate(dataset.pairs) if not all(q.exists() for q in _cond_paths(out_dir, p, c).values())]
+def pairs_digest(pairs) -> str:
+    "A short digest of a pair list, order included."
+    return hashlib.sha256('\n'.join(f'{p} {c}' for p, c in pairs).encode()).hexdigest()[:16]
+
+def condition_key(dataset, parse_source: str, seg=None, gmm=None) -> dict:
+    "What conditions of `dataset` are made from: with a `gmm` the theta form and the weights' digests, else pixels."
+    key = {'form': 'pixels' if gmm is None else 'theta', 'size': list(dataset.size), 'parse_source': parse_source,
+           'pairs': pairs_digest(dataset.pairs)}
+    if gmm is not None:
+        key['grid_size'] = gmm.gridGen.grid_size
+        key['weights'] = {name: model_digest(m) for name, m in (('seg', seg), ('gmm', gmm)) if m is not None}
+    return key
+
+def _check_key(cond_dir, key: dict):
+    "Refuse a condition folder made from something other than `key`."
+    f = Path(cond_dir) / COND_META
+    if not f.exists(): return
+    try: found = json.loads(f.read_text())
+    except ValueError: found = {}
+    if found != key:
+        diff = '; '.join(f'{k} {found.get(k)!r}, not {v!r}' for k, v in key.items() if found.get(k) != v)
+        raise VtonError(f'{f}: holds conditions made from something else ({diff}); use another folder or delete this one')
+
+def pending_pairs(dataset, out_dir, key) -> list[int]:
+    "Indices of `dataset`'s pairs without conditions in `out_dir`, made from `key` (`condition_key`, or a parse source: pixels)."
+    out_dir = Path(out_dir)
+    key = condition_key(dataset, key) if isinstance(key, str) else key
+    _check_key(out_dir, key)
+    if not (out_dir / COND_META).exists():
+        with atomic_write(out_dir / COND_META, 'w') as fh: json.dump(key, fh)
+    return [i for i, (p, c) in enumerate(dataset.pairs)
+            if not all(q.exists() for q in _cond_paths(out_dir, p, c, key['form']).values())]
+
+# %% ../nbs/05_pretrained.ipynb #ae563377
+def _labels(seg7) -> Image.Image:
+    "A (7, H, W) one-hot parse as an 'L' image of labels 0..6."
+    return Image.fromarray(seg7.argmax(0).byte().cpu().numpy(), 'L')
 
 def save_conditions(out_dir, img_name: str, c_name: str, seg7, warped_cloth, warped_mask):
     "Store one pair's seg7 (7, H, W) one-hot, warped cloth (3, H, W) in [-1, 1] and mask (1, H, W) in [0, 1] (8 bits, rounded)."
     to_8bit = lambda t: (t.detach().float().cpu() * 255).round().clamp(0, 255).byte().numpy()
-    images = {'seg7': Image.fromarray(seg7.argmax(0).byte().cpu().numpy(), 'L'),
-              'warped_cloth': Image.fromarray(to_8bit((warped_cloth.permute(1, 2, 0) + 1) / 2), 'RGB'),
+    images = {'seg7': _labels(seg7), 'warped_cloth': Image.fromarray(to_8bit((warped_cloth.permute(1, 2, 0) + 1) / 2), 'RGB'),
               'warped_mask': Image.fromarray(to_8bit(warped_mask[0]), 'L')}
     for kind, path in _cond_paths(out_dir, img_name, c_name).items(): save_image(images[kind], path)
 
+def save_theta_conditions(out_dir, img_name: str, c_name: str, seg7, theta):
+    "Store one pair's seg7 (7, H, W) one-hot as labels and its TPS parameters `theta` (float32)."
+    paths = _cond_paths(out_dir, img_name, c_name, 'theta')
+    save_image(_labels(seg7), paths['seg7'])
+    with atomic_write(paths['theta']) as f: np.save(f, theta.detach().float().cpu().numpy())
+
+def read_theta(path, n: int) -> torch.Tensor:
+    "The `n` TPS parameters stored at `path`; a missing, damaged or non-finite file raises `VtonError`."
+    fix = 'delete it and run precompute_conditions again'
+    try: theta = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError) as e: raise VtonError(f'{path}: unreadable TPS parameters ({e}); {fix}') from None
+    if theta.shape != (n,) or theta.dtype != np.float32 or not np.isfinite(theta).all():
+        raise VtonError(f'{path}: not {n} finite float32 TPS parameters; {fix}')
+    return torch.from_numpy(theta)
+
 # %% ../nbs/05_pretrained.ipynb #c83fb7b7
+def frozen_networks(parse_source: str, seg=None, gmm=None) -> tuple:
+    "(Seg, GMM) that make the conditions: the given ones, else the official ones; no Seg for parse source 'gt'."
+    _require_parse_source(parse_source)
+    if parse_source == 'gt': seg = None
+    elif seg is None: seg = load_pretrained('seg')
+    return seg, gmm if gmm is not None else load_pretrained('gmm')
+
+def _finished(dataset, out_dir, parse_source: str) -> bool:
+    "Whether `out_dir` holds the theta-form conditions of every pair of `dataset` from `parse_source`, whatever weights made them."
+    try: key = json.loads((Path(out_dir) / COND_META).read_text())
+    except (OSError, ValueError): return False
+    made_for = {**condition_key(dataset, parse_source), 'form': 'theta'}
+    return all(key.get(k) == v for k, v in made_for.items()) and not pending_pairs(dataset, out_dir, key)
+
 def precompute_conditions(dataset, out_dir, parse_source: str = 'seg', seg=None, gmm=None, batch_size: int = 4,
                           num_workers: int = 0, device=None, seed: int = 0) -> Path:
-    "Run the frozen Seg (or the true parse, 'gt') and GMM once over `dataset`; store seg7 / warped cloth / mask."
+    "Run the frozen Seg (or the true parse, 'gt') and GMM once over `dataset`; store each pair's seg7 and TPS theta."
     out_dir = Path(out_dir)
     _require_parse_source(parse_source)
-    todo = pending_pairs(dataset, out_dir, parse_source)
+    if seg is None and gmm is None and _finished(dataset, out_dir, parse_source): return out_dir
+    seg, gmm = frozen_networks(parse_source, seg, gmm)
+    todo = pending_pairs(dataset, out_dir, condition_key(dataset, parse_source, seg, gmm))
     if not todo: return out_dir
-    if parse_source == 'seg' and seg is None: seg = load_pretrained('seg')
-    pipe = TryOnPipeline(seg if parse_source == 'seg' else None, gmm or load_pretrained('gmm'), None, dataset.size)
+    pipe = TryOnPipeline(seg, gmm, None, dataset.size)
     if device is not None: pipe.to(device)
     generator = torch.Generator(pipe.device).manual_seed(seed)
     for batch in pair_batches(dataset, todo, batch_size, num_workers, desc='conditions'):
         c = pipe.conditions(batch, parse_source, generator=generator)
         for j, (img_name, c_name) in enumerate(zip(batch['img_name'], batch['c_name'])):
-            save_conditions(out_dir, img_name, c_name, c['seg7'][j], c['warped_cloth'][j], c['warped_mask'][j])
+            save_theta_conditions(out_dir, img_name, c_name, c['seg7'][j], c['theta'][j])
     return out_dir
 
 # %% ../nbs/05_pretrained.ipynb #5a35833f
+@functools.lru_cache(maxsize=2)
+def tps_grid(size: tuple, grid_size: int) -> TpsGridGen:
+    "The TPS grid generator at output `size`, built once per process (its basis costs seconds at 1024x768)."
+    return TpsGridGen(size, grid_size)
+
 class ConditionDataset(torch.utils.data.Dataset):
-    "Items of `dataset` plus `seg7` (7, H, W) one-hot, `warped_cloth` (3, H, W) [-1, 1], `warped_mask` (1, H, W) [0, 1]."
+    "Items of `dataset` that have conditions in `cond_dir`, plus `seg7` (7, H, W), `warped_cloth` (3, H, W), `warped_mask` (1, H, W)."
     def __init__(self, dataset, cond_dir):
         self.dataset, self.cond_dir = dataset, Path(cond_dir)
-        meta = self.cond_dir / 'conditions.json'
+        meta = self.cond_dir / COND_META
         if not meta.exists():
             raise VtonError(f'{meta}: no condition cache here; run precompute_conditions(dataset, "{self.cond_dir}")')
-        size = tuple(json.loads(meta.read_text())['size'])
-        if size != tuple(dataset.size):
-            raise VtonError(f'{meta}: conditions are at {size}, the dataset at {tuple(dataset.size)}; '
+        self.key = json.loads(meta.read_text())
+        self.form = self.key.get('form', 'pixels')
+        if tuple(self.key['size']) != tuple(dataset.size):
+            raise VtonError(f'{meta}: conditions are at {tuple(self.key["size"])}, the dataset at {tuple(dataset.size)}; '
                             'precompute them at the training size')
+        have = [all(p.exists() for p in _cond_paths(self.cond_dir, *pair, self.form).values()) for pair in dataset.pairs]
+        self.indices = [i for i, ok in enumerate(have) if ok]
+        self.pairs = [dataset.pairs[i] for i in self.indices]
+        if not self.pairs:
+            raise VtonError(f'{self.cond_dir}: no pair of the dataset has conditions here; run precompute_conditions(dataset, "{self.cond_dir}")')
+        if dropped := [' '.join(pair) for pair, ok in zip(dataset.pairs, have) if not ok]:
+            log.warning('%s: %d of %d pairs have no conditions (the condition step skipped them) and are left out: %s%s',
+                        self.cond_dir, len(dropped), len(have), ', '.join(dropped[:3]), ', ...' if len(dropped) > 3 else '')
+        if self.form == 'theta': tps_grid(tuple(dataset.size), self.key['grid_size'])   # built before workers fork
 
-    @property
-    def pairs(self): return self.dataset.pairs
-
-    def __len__(self): return len(self.dataset)
+    def __len__(self): return len(self.pairs)
 
     def __getitem__(self, i):
-        item = self.dataset[i]
-        paths = _cond_paths(self.cond_dir, item['img_name'], item['c_name'])
+        item = self.dataset[self.indices[i]]
+        paths = _cond_paths(self.cond_dir, item['img_name'], item['c_name'], self.form)
         for p in paths.values():
             if not p.exists():
                 raise VtonError(f'{p}: condition missing; run precompute_conditions(dataset, "{self.cond_dir}") again')
         item['seg7'] = onehot(torch.from_numpy(np.array(read_image(paths['seg7'], 'L'))).long(), 7)
-        item['warped_cloth'] = to_tensor(read_image(paths['warped_cloth']))
-        item['warped_mask'] = torch.from_numpy(np.array(read_image(paths['warped_mask'], 'L'))).float()[None] / 255
+        if self.form == 'theta':
+            theta = read_theta(paths['theta'], 2 * self.key['grid_size'] ** 2)
+            grid = tps_grid(tuple(self.dataset.size), self.key['grid_size'])(theta[None])
+            cloth, mask = tps_warp(grid, item['cloth'][None], item['cloth_mask'][None])
+            item['warped_cloth'], item['warped_mask'] = cloth[0], mask[0]
+        else:
+            item['warped_cloth'] = to_tensor(read_image(paths['warped_cloth']))
+            item['warped_mask'] = torch.from_numpy(np.array(read_image(paths['warped_mask'], 'L'))).float()[None] / 255
         return item
+
+# %% ../nbs/05_pretrained.ipynb #4343954d
+def cached_conditions(dataset, cond_dir, keep_dir, parse_source: str = 'seg', seg=None, gmm=None, **kwargs) -> Path:
+    "`dataset`'s conditions in `cond_dir`, restored from `keep_dir` if made from the same things, else computed and packed there."
+    cond_dir, keep_dir, start = Path(cond_dir), Path(keep_dir), time.perf_counter()
+    seg, gmm = frozen_networks(parse_source, seg, gmm)
+    key = condition_key(dataset, parse_source, seg, gmm)
+    _check_key(cond_dir, key)
+    tag = json.dumps(key, sort_keys=True)
+    restored = unpack_folder(keep_dir, cond_dir, tag)
+    todo = pending_pairs(dataset, cond_dir, key)
+    if todo: precompute_conditions(dataset, cond_dir, parse_source, seg, gmm, **kwargs)
+    computed = len(todo) - len(pending_pairs(dataset, cond_dir, key)) if todo else 0
+    if computed or not restored:
+        try: pack_folder(cond_dir, keep_dir, tag)
+        except (VtonError, OSError) as e: log.warning('%s; the conditions are not kept for a new session, training goes on', e)
+    print(f'{cond_dir}: {len(dataset) - len(todo)} pairs restored from {keep_dir} or already here, {computed} computed '
+          f'({time.perf_counter() - start:.1f} s)')
+    return cond_dir

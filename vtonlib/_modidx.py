@@ -493,4 +493,5 @@ d = { 'settings': { 'branch': 'main',
                                'vtonlib.train.rng_state': ('train.html#rng_state', 'vtonlib/train.py'),
                                'vtonlib.train.set_deterministic': ('train.html#set_deterministic', 'vtonlib/train.py'),
                                'vtonlib.train.set_rng_state': ('train.html#set_rng_state', 'vtonlib/train.py'),
+                               'vtonlib.train.training_set': ('train.html#training_set', 'vtonlib/train.py'),
                                'vtonlib.train.update_ema': ('train.html#update_ema', 'vtonlib/train.py')}}}

@@ -4,7 +4,7 @@
 
 # %% ../nbs/08a_checkpoint.ipynb #8081a503
 from __future__ import annotations
-import json, os, socket, time, warnings
+import json, os, pickle, socket, time, warnings
 from pathlib import Path
 
 import torch
@@ -14,17 +14,19 @@ from .core import (VtonError, atomic_save, checkpoint_problem, load_torch, nonfi
                           remove_stale_temps, storage_errors)
 
 # %% auto #0
-__all__ = ['LOCK_NAME', 'state_nbytes', 'RunLock', 'CheckpointStore', 'adam_state']
+__all__ = ['TENSOR_OVERHEAD', 'LOCK_NAME', 'state_nbytes', 'RunLock', 'CheckpointStore', 'adam_state']
 
 # %% ../nbs/08a_checkpoint.ipynb #7d1c106d
+TENSOR_OVERHEAD = 1024   # bytes: more than `torch.save` adds for one tensor (its zip record and pickle entry)
+
 def state_nbytes(
-    obj, # a state: tensors in nested dicts and lists
+    obj, # a state: tensors and plain values in nested dicts and lists
 ) -> int:
-    "The bytes of the tensors in a nested state (dicts, lists): about what `torch.save` writes; meta tensors count too."
-    if torch.is_tensor(obj): return obj.numel() * obj.element_size()
-    if isinstance(obj, dict): return sum(state_nbytes(v) for v in obj.values())
-    if isinstance(obj, (list, tuple)): return sum(state_nbytes(v) for v in obj)
-    return 0
+    "At least the bytes `torch.save` writes for a nested state (dicts, lists); meta tensors count too."
+    if torch.is_tensor(obj): return obj.numel() * obj.element_size() + TENSOR_OVERHEAD
+    if isinstance(obj, dict): return sum(state_nbytes(k) + state_nbytes(v) for k, v in obj.items())
+    if isinstance(obj, (list, tuple)): return sum(state_nbytes(v) for v in obj) + 8
+    return len(pickle.dumps(obj)) if isinstance(obj, (str, bytes)) else 16     # a number, None: 16 bytes at most
 
 # %% ../nbs/08a_checkpoint.ipynb #dc0b736c
 LOCK_NAME = '.lock'
@@ -186,10 +188,11 @@ def plan(self: CheckpointStore,
     return self.slots * state_bytes + len(self.keep_every) * export_bytes
 
 def adam_state(
-    module: torch.nn.Module, # the module the optimizer steps
+    module: torch.nn.Module, # the module the optimizer steps (any device; it is not touched)
 ) -> dict:
-    "The state dict of an Adam optimizer that has stepped once over `module` (works on the meta device)."
-    opt = torch.optim.Adam(module.parameters())
-    for p in module.parameters(): p.grad = torch.zeros_like(p)
-    opt.step()
-    return opt.state_dict()
+    "The shape of an Adam state dict over `module` after its first step: moments as meta tensors, for sizing only."
+    params = list(module.parameters())
+    moment = lambda p: torch.empty_like(p, device='meta')
+    return {'state': {i: {'step': torch.zeros((), device='meta'), 'exp_avg': moment(p), 'exp_avg_sq': moment(p)}
+                      for i, p in enumerate(params)},
+            'param_groups': torch.optim.Adam(params).state_dict()['param_groups']}      # building it touches nothing

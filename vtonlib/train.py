@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_train.ipynb #877b86f0
 from __future__ import annotations
-import copy, csv, dataclasses, functools, itertools, json, logging, os, random, resource, shutil, time, warnings
+import copy, csv, dataclasses, functools, hashlib, itertools, json, logging, os, random, resource, shutil, time, warnings
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -21,20 +21,21 @@ from tqdm.auto import tqdm
 
 from fastcore.basics import patch
 
-from .core import VtonError, amp_dtype, atomic_write, persistent_root, pick_device, save_image, seed_everything, storage_errors
+from .core import (VtonError, amp_dtype, atomic_write, persistent_root, pick_device, save_image, seed_everything,
+                          storage_errors, work_root)
 from .networks import ALIASGenerator
-from .pretrained import (ConditionDataset, Guarded, alias_inputs, collate_readable, load_pretrained, load_strict,
-                                read_state_dict)
-from .checkpoint import CheckpointStore, RunLock, state_nbytes
+from .pretrained import (ConditionDataset, Guarded, alias_inputs, cached_conditions, collate_readable, condition_key,
+                                frozen_networks, load_pretrained, load_strict, read_state_dict)
+from .checkpoint import CheckpointStore, RunLock, adam_state, state_nbytes
 from .discriminator import CONDITION_CHANNELS, DROPOUT_AT, MultiScaleDiscriminator, discriminator_input
 from .losses import PENALTIES, GANLoss, VGGPerceptualLoss, feature_matching_loss, gradient_penalty, r1_penalty
 from .dataset import VITONDataset
 
 # %% auto #0
-__all__ = ['AMP_MODES', 'CONFIGS', 'log', 'SAMPLE_HEIGHT', 'LOG_ROW_BYTES', 'LOSS_TERMS', 'LOG_EXTRA', 'RESUME_FREE',
-           'TrainConfig', 'named_config', 'rng_state', 'set_rng_state', 'ResumableSampler', 'DataStream',
+__all__ = ['AMP_MODES', 'CONFIGS', 'log', 'SAMPLE_HEIGHT', 'LOG_ROW_BYTES', 'RUN_FILE_BYTES', 'LOSS_TERMS', 'LOG_EXTRA',
+           'RESUME_FREE', 'TrainConfig', 'named_config', 'rng_state', 'set_rng_state', 'ResumableSampler', 'DataStream',
            'build_generator', 'build_discriminator', 'checkpoint_top_blocks', 'lr_factor', 'ema_decay_at', 'update_ema',
-           'init_distributed', 'config_changes', 'set_deterministic', 'Trainer']
+           'init_distributed', 'config_changes', 'set_deterministic', 'Trainer', 'training_set']
 
 # %% ../nbs/08_train.ipynb #e0c013d0
 AMP_MODES = {'auto': None, 'off': None, 'fp16': torch.float16, 'bf16': torch.bfloat16}   # 'auto' asks core.amp_dtype
@@ -155,7 +156,9 @@ CONFIGS = {
                  ckpt_every=20, sample_every=10, num_workers=0),
 }
 
-def named_config(name: str, **overrides) -> TrainConfig:
+def named_config(name: str, # a key of `CONFIGS`: 'vtonlib', 'dissertation-image', 'dissertation-morefeatures' or 'demo'
+                 **overrides # `TrainConfig` fields to change, e.g. `data_root=...`
+                ) -> TrainConfig:
     "The named configuration from `CONFIGS`, with `overrides` applied."
     if name not in CONFIGS: raise VtonError(f'unknown config {name!r}; choose one of {list(CONFIGS)}')
     return TrainConfig.from_dict({**CONFIGS[name], **overrides}, source=f'config {name!r}')
@@ -276,6 +279,7 @@ def update_ema(ema: torch.nn.Module, model: torch.nn.Module, decay: float):
 # %% ../nbs/08_train.ipynb #b0924a0b
 SAMPLE_HEIGHT = 256     # pixels of each image in a sample grid
 LOG_ROW_BYTES = 400     # at most, one row of log.csv
+RUN_FILE_BYTES = 65536  # at most, config.yaml and the lock together
 LOSS_TERMS = ('d_loss', 'd_real', 'd_fake', 'd_gp', 'g_loss', 'g_adv', 'g_unpaired', 'g_l1', 'g_vgg', 'g_fm')
 LOG_EXTRA = ('lr_g', 'lr_d', 'scale_g', 'scale_d', 'step_time', 'peak_mem_mb', 'skipped')   # log columns after the loss terms
 
@@ -317,8 +321,15 @@ def _average_gradients(module, world: int):
 # %% ../nbs/08_train.ipynb #cba43cd3
 class Trainer:
     "Adversarial training of the ALIAS generator against a multi-scale discriminator (see `TrainConfig`)."
-    def __init__(self, config: TrainConfig, dataset=None, override: bool = False, unpaired_dataset=None,
-                 G: torch.nn.Module | None = None, D: torch.nn.Module | None = None, losses: dict | None = None):
+    def __init__(self,
+                 config: TrainConfig, # the recipe, sizes and run folder
+                 dataset=None, # condition items (`training_set`); default: `ConditionDataset` of `config.cond_dir`
+                 override: bool = False, # resume even where the config disagrees with the checkpoint (new values win)
+                 unpaired_dataset=None, # person x other-cloth items for the unpaired phase (`config.unpaired_from`)
+                 G: torch.nn.Module | None = None, # your own generator instead of the config's `ALIASGenerator`
+                 D: torch.nn.Module | None = None, # your own discriminator instead of the config's `MultiScaleDiscriminator`
+                 losses: dict | None = None, # extra generator loss terms `{name: fn(fake, real, cond) -> scalar}`
+                ):
         self.cfg = cfg = config
         self.override, self.extra_losses = override, dict(losses or {})
         if cfg.deterministic: set_deterministic()
@@ -583,12 +594,15 @@ def _log(self: Trainer, row: dict):
 # %% ../nbs/08_train.ipynb #1da2ecb8
 @patch
 def budget(self: Trainer, steps: int) -> dict:
-    "The most bytes the run folder will hold by step `steps`, by kind: checkpoints (the store's plan), samples and log."
+    "The most bytes the run folder will hold by step `steps`, by kind: checkpoints (the store's plan), samples, log, config and lock."
     state = self.state_dict()
+    for key, module in (('opt_g', self.G), ('opt_d', self.D)):
+        if not state[key]['state']: state[key] = adam_state(module)       # before the first step Adam holds no moments
     h, w = self.cfg.size
     grid = 4 * SAMPLE_HEIGHT * 4 * round(SAMPLE_HEIGHT * w / h)           # 4 items x 4 columns, at most a byte a pixel
     return {'checkpoints': self.store.plan(state_nbytes(state), state_nbytes(state['G_ema'] or state['G'])),
-            'samples': (steps // self.cfg.sample_every + 1) * grid, 'log': (steps + 1) * LOG_ROW_BYTES}
+            'samples': (steps // self.cfg.sample_every + 1) * grid, 'log': (steps + 1) * LOG_ROW_BYTES,
+            'config and lock': RUN_FILE_BYTES}
 
 @patch
 def check_budget(self: Trainer, steps: int) -> int:
@@ -609,7 +623,12 @@ def check_budget(self: Trainer, steps: int) -> int:
 
 # %% ../nbs/08_train.ipynb #61197cb2
 @patch
-def fit(self: Trainer, steps: int | None = None, resume: bool = True, break_lock: bool = False, on_sample=None) -> list[dict]:
+def fit(self: Trainer,
+        steps: int | None = None, # train until this optimizer step (default: the config's `steps`)
+        resume: bool = True, # continue from the newest good checkpoint in the run folder
+        break_lock: bool = False, # take over a run folder locked by a process that is gone (another VM)
+        on_sample=None, # called as `on_sample(trainer, path)` after each sample grid, e.g. a `compare.LiveView`
+       ) -> list[dict]: # one row of losses and bookkeeping per step trained
     "Train until step `steps` (default: the config's), resuming the run; `on_sample(trainer, path)` sees each sample grid."
     cfg = self.cfg
     steps = steps or cfg.steps
@@ -657,3 +676,20 @@ def _train_until(self: Trainer, steps: int, on_sample):
             if on_sample is not None and path is not None: on_sample(self, path)
         if (self.step % cfg.ckpt_every == 0 or self.step == steps) and not self.nonfinite_run: self.save()
     bar.close()
+
+# %% ../nbs/08_train.ipynb #ec7cdde9
+def training_set(cfg: TrainConfig, # its `data_root` and `size` are used
+                 parse_source: str = 'seg', # 'seg': the parse Seg predicts (as at test time); 'gt': each person's own
+                 seg=None, # the SegGenerator (default: the official weights)
+                 gmm=None, # the GMM (default: the official weights)
+                 device=None, # where Seg and GMM run (default: the GPU if there is one)
+                 batch_size: int = 4, # pairs per Seg + GMM batch
+                ) -> ConditionDataset:
+    "`cfg`'s training pairs with their Seg + GMM conditions, made once on the work root and kept on the persistent root."
+    data = VITONDataset(cfg.data_root, 'train', size=cfg.size)
+    seg, gmm = frozen_networks(parse_source, seg, gmm)
+    name = f'{parse_source}-{cfg.size[0]}x{cfg.size[1]}'
+    made_of = hashlib.sha256(json.dumps(condition_key(data, parse_source, seg, gmm), sort_keys=True).encode()).hexdigest()[:12]
+    cond_dir = cached_conditions(data, work_root() / 'conditions' / f'{name}-{made_of}', persistent_root() / 'conditions' / name,
+                                 parse_source, seg, gmm, batch_size=batch_size, device=device)
+    return ConditionDataset(data, cond_dir)

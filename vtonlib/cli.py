@@ -84,7 +84,7 @@ def available_metrics(say=print) -> tuple:
     return tuple(m for m in METRICS if m in metrics)
 
 # %% ../nbs/11_cli.ipynb #0f71affe
-DEMO_RUN = dict(persons=24, steps=200)          # `vton demo` (the size and the recipe: `CONFIGS['demo']`)
+DEMO_RUN = dict(persons=24, steps=400)          # `vton demo` (the size and the recipe: `CONFIGS['demo']`)
 QUICK_RUN = dict(persons=8, steps=30)           # `vton demo --quick` (CI)
 
 def demo_summary(table, steps: int) -> str:

@@ -18,7 +18,7 @@ from .preprocess import preprocess, seg13_to_alias7
 from .dataset import VITONDataset, labels_onehot, to_tensor
 from .pretrained import (ConditionDataset, TryOnPipeline, load_pretrained, pending_pairs, precompute_conditions,
                                 result_name, save_conditions, save_result, tryon)
-from .train import CONFIGS, TrainConfig, Trainer, named_config
+from .train import CONFIGS, TrainConfig, Trainer, named_config, training_set
 from .metrics import METRICS, PROTOCOLS, evaluate, evaluate_runs
 from .compare import collect_samples, export_html, image_grid, plot_losses
 
@@ -168,6 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument('--parse-source', choices=('seg', 'gt'), default='seg',
                    help="the try-on parse for the condition cache: predicted by Seg, or the person's own")
     d.add_argument('--override', action='store_true', help='resume even if the config disagrees with the checkpoint')
+    d.add_argument('--break-lock', action='store_true', help='take over a run locked by a process that is gone (another VM)')
     d = sub.add_parser('eval', help='FID / LPIPS / SSIM of a results folder against the real photos')
     d.add_argument('real'); d.add_argument('fake')
     d.add_argument('--metrics', nargs='+', default=list(METRICS), choices=METRICS)
@@ -177,14 +178,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 # %% ../nbs/11_cli.ipynb #bd627291
 def _train(a):
-    "`vton train`: cache the conditions at the training size if needed, then fit (resuming)."
+    "`vton train`: the training pairs and their conditions (made once, then restored), then fit (resuming)."
     cfg = load_config(a.config, [f'data_root={a.root}', *a.set])
-    data = VITONDataset(cfg.data_root, 'train', size=cfg.size)
-    if not cfg.cond_dir:
-        cfg.cond_dir = str(Path(cfg.data_root) / 'train' / f'conditions-{a.parse_source}-{cfg.size[0]}x{cfg.size[1]}')
-    precompute_conditions(data, cfg.cond_dir, a.parse_source, device=pick_device(cfg.device or None))
-    trainer = Trainer(cfg, ConditionDataset(data, cfg.cond_dir), override=a.override)
-    trainer.fit(a.steps)
+    trainer = Trainer(cfg, training_set(cfg, a.parse_source, device=cfg.device or None), override=a.override)
+    trainer.fit(a.steps, break_lock=a.break_lock)
     print(f'checkpoints and log in {trainer.run_dir}')
 
 def _tryon(a):

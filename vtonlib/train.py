@@ -25,7 +25,7 @@ from .core import (VtonError, amp_dtype, atomic_write, persistent_root, pick_dev
                           storage_errors, work_root)
 from .networks import ALIASGenerator
 from .pretrained import (ConditionDataset, Guarded, alias_inputs, cached_conditions, collate_readable, condition_key,
-                                frozen_networks, load_pretrained, load_strict, read_state_dict)
+                                frozen_networks, load_pretrained, load_strict, precompute_conditions, read_state_dict)
 from .checkpoint import CheckpointStore, RunLock, adam_state, state_nbytes
 from .discriminator import CONDITION_CHANNELS, DROPOUT_AT, MultiScaleDiscriminator, discriminator_input
 from .losses import PENALTIES, GANLoss, VGGPerceptualLoss, feature_matching_loss, gradient_penalty, r1_penalty
@@ -685,8 +685,10 @@ def training_set(cfg: TrainConfig, # its `data_root` and `size` are used
                  device=None, # where Seg and GMM run (default: the GPU if there is one)
                  batch_size: int = 4, # pairs per Seg + GMM batch
                 ) -> ConditionDataset:
-    "`cfg`'s training pairs with their Seg + GMM conditions, made once on the work root and kept on the persistent root."
+    "`cfg`'s training pairs with their Seg + GMM conditions, made once on the work root (or in `cfg.cond_dir`) and kept on the persistent root."
     data = VITONDataset(cfg.data_root, 'train', size=cfg.size)
+    if cfg.cond_dir:                    # a condition folder of your own: completed if need be, not packed
+        return ConditionDataset(data, precompute_conditions(data, cfg.cond_dir, parse_source, seg, gmm, batch_size, device=device))
     seg, gmm = frozen_networks(parse_source, seg, gmm)
     name = f'{parse_source}-{cfg.size[0]}x{cfg.size[1]}'
     made_of = hashlib.sha256(json.dumps(condition_key(data, parse_source, seg, gmm), sort_keys=True).encode()).hexdigest()[:12]

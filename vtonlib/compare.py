@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_compare.ipynb #79ec56da
 from __future__ import annotations
-import base64, csv, html, io, shutil, subprocess, tempfile
+import base64, csv, html, io
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,8 +16,7 @@ from .metrics import images_to_tensor, index_results, list_images, lpips_score, 
 
 # %% auto #0
 __all__ = ['CROPS', 'UNCROPPED', 'Sample', 'collect_samples', 'crop_box', 'thumbnail', 'sample_scores', 'caption', 'cell_caption',
-           'image_grid', 'read_loss_log', 'plot_losses', 'Gallery', 'show_widget', 'LiveView', 'export_html', 'browser',
-           'render_dom']
+           'image_grid', 'read_loss_log', 'plot_losses', 'Gallery', 'show_widget', 'LiveView', 'export_html']
 
 # %% ../nbs/10_compare.ipynb #0ad66f57
 @dataclass
@@ -273,18 +272,3 @@ def export_html(path, samples: list[Sample], runs=None, crop: str = 'full', heig
     parts.append(f'</table><script>{_SCRIPT}</script></body></html>\n')
     with atomic_write(path, 'w') as f: f.write(''.join(parts))
     return Path(path)
-
-# %% ../nbs/10_compare.ipynb #2de1f156
-def browser() -> str | None:
-    "The path of a Chromium or Chrome executable, or None."
-    return next((p for n in ('chromium', 'chromium-browser', 'google-chrome') if (p := shutil.which(n))), None)
-
-def render_dom(page, timeout: float = 60) -> str:
-    "The DOM of the local HTML file `page` after its scripts ran, from headless Chromium."
-    exe = browser()
-    if exe is None: raise VtonError('no chromium found; install it (apt-get install chromium)')
-    with tempfile.TemporaryDirectory() as profile:
-        args = [exe, '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-                '--disable-component-update', '--disable-sync', '--no-first-run', f'--user-data-dir={profile}',
-                '--virtual-time-budget=3000', '--dump-dom', Path(page).resolve().as_uri()]
-        return subprocess.run(args, capture_output=True, text=True, timeout=timeout, check=True).stdout

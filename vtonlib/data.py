@@ -81,7 +81,9 @@ def _entry_problem(entry) -> str | None:
     if not (type(cap) is int and cap > 0): return 'has max_unpacked that is not a number of bytes'
     return None
 
-def load_manifest(path=None) -> dict:
+def load_manifest(
+    path=None, # a manifest JSON file (default: the packaged one)
+) -> dict:
     "Read and check the download manifest (default: the packaged one)."
     path = Path(path or manifest_path())
     try: manifest = json.loads(path.read_text())
@@ -106,11 +108,16 @@ def _target(entry: dict) -> Path:
     "Where `entry` lives once fetched: its file, or the folder its archive is extracted to."
     return _rooted(entry['extract_to']) if 'extract_to' in entry else _archive_path(entry)
 
-def local_path(name: str, manifest: dict | None = None) -> Path:
+def local_path(
+    name: str, # a manifest entry, like 'viton-hd' or 'vgg19'
+    manifest: dict | None = None, # the manifest (default: the packaged one)
+) -> Path:
     "Where `name` lives once fetched (the file, or the extracted folder for archives); downloads nothing."
     return _target(_entry(name, manifest))
 
-def browser_url(source: dict) -> str:
+def browser_url(
+    source: dict, # a manifest entry's `source`, or one of its `mirrors`
+) -> str:
     "A URL where a person can download `source` in a web browser."
     if source['kind'] == 'gdrive-file': return f'https://drive.google.com/file/d/{source["id"]}/view'
     if source['kind'] == 'gdrive-folder':
@@ -161,7 +168,12 @@ def _quarantine(path, entry: dict, problem: str, target=None) -> VtonError:
     os.replace(path, bad)
     return VtonError(f'{target}: the file {problem}; it was moved to {bad} and not used. {_manual(entry, target)}')
 
-def verify(path, entry: dict, target=None, quick: bool = False):
+def verify(
+    path, # the file to check
+    entry: dict, # its manifest entry
+    target=None, # where the file belongs, named in the error and in its `*.corrupt` name (default: `path`)
+    quick: bool = False, # check only that it is a complete file of its kind, not its size and SHA-256
+):
     "Raise `VtonError` (after renaming `path` to `*.corrupt`) unless `path` is the file `entry` describes."
     problem = _problem(Path(path), entry, quick)
     if problem is not None: raise _quarantine(path, entry, problem, target)
@@ -172,7 +184,11 @@ MAX_UNPACKED = 16 * 10**9
 
 class DamagedArchive(VtonError):
     "The archive itself is bad: not a zip, or a member that fails its CRC-32 or its declared size."
-    def __init__(self, zip_path, reason):
+    def __init__(
+        self,
+        zip_path, # the archive
+        reason, # what is wrong with it
+    ):
         super().__init__(f'{zip_path}: damaged archive ({reason}); delete it and download it again')
         self.reason = reason
 
@@ -213,7 +229,13 @@ def _extract_member(z: zipfile.ZipFile, m: zipfile.ZipInfo, out: Path):
         os.replace(tmp, out)
     finally: tmp.unlink(missing_ok=True)
 
-def extract_zip(zip_path, target, renames: dict | None = None, members=None, max_unpacked: int = MAX_UNPACKED) -> Path:
+def extract_zip(
+    zip_path, # the archive
+    target, # the folder to extract into
+    renames: dict | None = None, # folder names to change, {old: new}
+    members=None, # patterns of the members to extract, after a lone top folder is dropped (default: all)
+    max_unpacked: int = MAX_UNPACKED, # the most bytes the selected members may unpack to
+) -> Path:
     "Extract (the `members` patterns of) `zip_path` into `target`, resumably, with safe names, bounded size and free space checked."
     zip_path, target, start = Path(zip_path), Path(target), time.time()
     try:
@@ -284,7 +306,11 @@ def _transient(e: Exception) -> bool:
     return isinstance(e, (IncompleteDownload, urllib.error.URLError, http.client.HTTPException, ConnectionError,
                           TimeoutError, socket.timeout))
 
-def http_download(entry: dict, part: Path, desc: str = ''):
+def http_download(
+    entry: dict, # the manifest entry, its `source` the one to download from
+    part: Path, # the partial file to download into
+    desc: str = '', # the name shown with the progress bar and retry messages
+):
     "Download the URL source of `entry` into `part`, bytes checked against Content-Length, resumed with Range after a drop."
     for attempt in range(RETRIES + 1):
         try: return _http_once(entry, part, desc)
@@ -301,11 +327,19 @@ def _gdown_file(file_id: str, part: Path):
     if gdown.download(id=file_id, output=str(part), resume=True, quiet=False) is None:
         raise RuntimeError('gdown stopped without downloading (its message is above)')
 
-def gdrive_download(entry: dict, part: Path, desc: str = ''):
+def gdrive_download(
+    entry: dict, # the manifest entry, its `source` the one to download from
+    part: Path, # the partial file to download into
+    desc: str = '', # unused: gdown shows its own progress (every transport takes the same arguments)
+):
     "Download the Google Drive file of `entry` into `part` with gdown (which resumes)."
     _gdown_file(entry['source']['id'], part)
 
-def gdrive_folder_download(entry: dict, part: Path, desc: str = ''):
+def gdrive_folder_download(
+    entry: dict, # the manifest entry, its `source` the one to download from
+    part: Path, # the partial file to download into
+    desc: str = '', # unused: gdown shows its own progress (every transport takes the same arguments)
+):
     "Find `entry['file']` by listing the entry's Google Drive folder (resource key in the URL), then download it."
     import gdown
     source = entry['source']
@@ -352,7 +386,12 @@ def _download(name: str, entry: dict, file: Path):
                     + (f'The {kept} bytes received are kept beside {file}; run the same command again to resume. ' if kept else '')
                     + _manual(entry, file))
 
-def fetch(name: str, *, force: bool = False, manifest: dict | None = None) -> Path:
+def fetch(
+    name: str, # a manifest entry, like 'viton-hd' or 'vgg19'
+    *,
+    force: bool = False, # delete the file, its partial downloads and its extracted folder, and download again
+    manifest: dict | None = None, # the manifest (default: the packaged one)
+) -> Path:
     "Download `name` from the manifest (verified, resumable, idempotent) and return its local path."
     entry = _entry(name, manifest)
     target, file = _target(entry), _archive_path(entry)
@@ -374,7 +413,9 @@ def fetch(name: str, *, force: bool = False, manifest: dict | None = None) -> Pa
 # %% ../nbs/01_data.ipynb #00ad2f34
 IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png')
 
-def read_pairs(path) -> list[tuple[str, str]]:
+def read_pairs(
+    path, # the pair list, like test_pairs.txt
+) -> list[tuple[str, str]]:
     "Read a VITON-HD pair list (`person.jpg cloth.jpg` per line) into (person, cloth) tuples of plain file names."
     path = Path(path)
     try: lines = path.read_text(encoding='utf-8').split('\n')

@@ -39,7 +39,10 @@ BODY25_COLORS = [(255, 0, 85), (255, 0, 0), (255, 85, 0), (255, 170, 0), (255, 2
                  (0, 0, 255), (255, 0, 170), (170, 0, 255), (255, 0, 255), (85, 0, 255), (0, 0, 255), (0, 0, 255),
                  (0, 0, 255), (0, 255, 255), (0, 255, 255), (0, 255, 255)]
 
-def render_pose(kp: np.ndarray, size: tuple[int, int]) -> Image.Image:
+def render_pose(
+    kp: np.ndarray, # BODY_25 keypoints (25, 3): x and y in pixels, then confidence (0: undetected)
+    size: tuple[int, int], # (height, width) of the image
+) -> Image.Image:
     "Draw BODY_25 keypoints `kp` (25, 3) as OpenPose renders them, on a black (height, width) canvas."
     h, w = size
     im = Image.new('RGB', (w, h)); draw = ImageDraw.Draw(im)
@@ -266,7 +269,9 @@ def _openpose_json(kp: np.ndarray) -> str:
 SPLIT_FOLDERS = ('image', 'cloth', 'cloth-mask', 'image-parse', 'openpose-img', 'openpose-json')
 SAMPLE_META = 'sample.json'    # how the sample was made (seed, size, n), so its persons can be redrawn
 
-def parse_image(labels: np.ndarray) -> Image.Image:
+def parse_image(
+    labels: np.ndarray, # LIP labels (H, W), 0 to 19
+) -> Image.Image:
     "LIP labels (H, W) as a palette PNG image with VITON-HD's palette."
     im = Image.fromarray(np.asarray(labels, np.uint8), 'P')
     im.putpalette(parse_palette())
@@ -284,7 +289,12 @@ def _write_person(folder: Path, stem: str, spec: dict, size: tuple[int, int], rn
     save_image(cloth, folder / 'cloth' / f'{stem}.jpg', quality=95)
     save_image(mask, folder / 'cloth-mask' / f'{stem}.jpg', quality=95)
 
-def make_sample_dataset(root, n: int = 16, size: tuple[int, int] = (256, 192), seed: int = 0) -> Path:
+def make_sample_dataset(
+    root, # the folder to write the dataset into
+    n: int = 16, # number of persons, at least 3
+    size: tuple[int, int] = (256, 192), # (height, width) of every image, at least 32
+    seed: int = 0, # the same seed draws the same persons, byte for byte
+) -> Path:
     "Write `n` synthetic persons at (height, width) `size` in the VITON-HD layout under `root`; the last max(2, n//4) are test."
     h, w = size
     if n < 3: raise VtonError(f'make_sample_dataset({root}): n={n}; it needs n >= 3 (at least one train and two test persons)')
@@ -313,7 +323,11 @@ def _sample_index(root: Path, meta: dict, name: str) -> int:
         raise VtonError(f'{name}: not a person of the sample dataset at {root} (it has 00000_00 .. {meta["n"] - 1:05d}_00)')
     return int(stem[:5])
 
-def sample_tryon(root, person: str, cloth: str) -> tuple[Image.Image, Image.Image, Image.Image]:
+def sample_tryon(
+    root, # a dataset written by `make_sample_dataset`
+    person: str, # the person's file name, like '00012_00.jpg'
+    cloth: str, # the file name of the cloth they wear, like '00013_00.jpg'
+) -> tuple[Image.Image, Image.Image, Image.Image]:
     "Sample person `person` wearing cloth `cloth` (file names): the LIP parse ('P'), the cloth laid on it (RGB), its mask ('L')."
     root = Path(root)
     try: meta = json.loads((root / SAMPLE_META).read_text())

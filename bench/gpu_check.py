@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from train_step import dissertation_steps        # the dissertation's loop; gives the VGG loss random weights
 from vtonlib.cli import load_config, parse_size
 from vtonlib.core import VtonError
-from vtonlib.data import make_sample_dataset
+from vtonlib.sample import make_sample_dataset
 from vtonlib.dataset import VITONDataset
 from vtonlib.networks import ALIASGenerator, GMM, SegGenerator, fill_deterministic
 from vtonlib.pretrained import ConditionDataset, TryOnPipeline, alias_inputs, precompute_conditions

@@ -27,7 +27,8 @@ import torch
 
 import vtonlib.metrics
 from vtonlib.cli import load_config, parse_size, write_results
-from vtonlib.data import local_path, make_sample_dataset
+from vtonlib.data import local_path
+from vtonlib.sample import make_sample_dataset
 from vtonlib.dataset import VITONDataset
 from vtonlib.testing import write_standin_vgg19, write_standin_weights
 from vtonlib.networks import GMM, fill_deterministic

@@ -23,7 +23,8 @@ from pathlib import Path
 import torch
 
 from vtonlib.cli import load_config, parse_size
-from vtonlib.data import local_path, make_sample_dataset
+from vtonlib.data import local_path
+from vtonlib.sample import make_sample_dataset
 from vtonlib.dataset import VITONDataset
 from vtonlib.networks import fill_deterministic
 from vtonlib.preprocess import preprocess

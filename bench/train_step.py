@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from torchvision.models.vgg import cfgs, make_layers
 
 import vtonlib.losses as losses
-from vtonlib.data import make_sample_dataset
+from vtonlib.sample import make_sample_dataset
 from vtonlib.dataset import VITONDataset
 from vtonlib.networks import GMM, fill_deterministic
 from vtonlib.pretrained import ConditionDataset, alias_inputs, precompute_conditions

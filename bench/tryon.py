@@ -7,7 +7,7 @@ import argparse, tempfile, time
 
 import torch
 
-from vtonlib.data import make_sample_dataset
+from vtonlib.sample import make_sample_dataset
 from vtonlib.dataset import VITONDataset
 from vtonlib.networks import ALIASGenerator, GMM, SegGenerator, fill_deterministic
 from vtonlib.pretrained import TryOnPipeline

@@ -13,7 +13,8 @@ import yaml
 from tqdm.auto import tqdm
 
 from .core import VtonError, persistent_root, pick_device, save_image, storage_error
-from .data import fetch, load_manifest, local_path, make_sample_dataset, sample_tryon
+from .data import fetch, load_manifest, local_path
+from .sample import make_sample_dataset, sample_tryon
 from .preprocess import preprocess, seg13_to_alias7
 from .dataset import VITONDataset, labels_onehot, to_tensor
 from .pretrained import (ConditionDataset, TryOnPipeline, load_pretrained, pending_pairs, precompute_conditions,

@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_compare.ipynb #79ec56da
 from __future__ import annotations
-import base64, csv, html, io, shutil, subprocess, tempfile
+import base64, csv, html, io
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,18 +16,17 @@ from .metrics import images_to_tensor, index_results, list_images, lpips_score, 
 
 # %% auto #0
 __all__ = ['CROPS', 'UNCROPPED', 'Sample', 'collect_samples', 'crop_box', 'thumbnail', 'sample_scores', 'caption', 'cell_caption',
-           'image_grid', 'read_loss_log', 'plot_losses', 'Gallery', 'show_widget', 'LiveView', 'export_html', 'browser',
-           'render_dom']
+           'image_grid', 'read_loss_log', 'plot_losses', 'Gallery', 'show_widget', 'LiveView', 'export_html']
 
 # %% ../nbs/10_compare.ipynb #0ad66f57
 @dataclass
 class Sample:
     "The images of one person: `images` maps column (inputs, runs, 'real') to a file; `runs` names the results, `unpaired` run -> cloth."
-    name: str
-    images: dict = field(default_factory=dict)
-    parse: Path | None = None
-    runs: tuple = ()
-    unpaired: dict = field(default_factory=dict)
+    name: str # the stem of the real photo
+    images: dict = field(default_factory=dict) # column (an input, a run, 'new cloth', 'real') -> image file
+    parse: Path | None = None # the person's LIP parse, which drives the crops
+    runs: tuple = () # the columns that are results, paired ones first
+    unpaired: dict = field(default_factory=dict) # run -> stem of the cloth its result shows the person in
 
 def _by_stem(folder) -> dict:
     return {p.stem: p for p in list_images(folder)} if folder else {}
@@ -40,7 +39,14 @@ def _unpaired_results(reals, paths, cloths) -> dict:
         if person is not None and cloth != person: found.setdefault(persons[person], (f, cloth))
     return found
 
-def collect_samples(real_dir, runs: dict, inputs: dict | None = None, parse_dir=None, limit=None, cloth_dir=None) -> list[Sample]:
+def collect_samples(
+    real_dir, # the real photos, one sample each
+    runs: dict, # run name -> folder of its results
+    inputs: dict | None = None, # column name -> folder of inputs named like the person
+    parse_dir=None, # folder of LIP parses named like the person, for crops
+    limit=None, # the most samples to return (default: all)
+    cloth_dir=None, # folder of in-shop cloths, shown before the results in another cloth
+) -> list[Sample]:
     "One `Sample` per real photo with a result in some run (paired, or in a cloth from `cloth_dir`); `inputs` are folders named like the person."
     reals = list_images(real_dir)
     cloths = _by_stem(cloth_dir)
@@ -66,7 +72,11 @@ def collect_samples(real_dir, runs: dict, inputs: dict | None = None, parse_dir=
 CROPS = {'full': (), 'upper body': (1, 2, 3, 4, 5, 6, 7, 10, 11, 13, 14, 15), 'garment': (5, 6, 7)}
 UNCROPPED = ('cloth', 'new cloth')
 
-def crop_box(parse, crop: str, margin: float = 0.05) -> tuple | None:
+def crop_box(
+    parse, # the person's LIP parse file, or None
+    crop: str, # a name in `CROPS`
+    margin: float = 0.05, # added on each side, as a fraction of the image
+) -> tuple | None:
     "(left, top, right, bottom) as fractions of the image, around the `crop` labels of the LIP `parse` file."
     if crop not in CROPS: raise VtonError(f'unknown crop {crop!r}; use one of {list(CROPS)}')
     if not CROPS[crop] or parse is None: return None
@@ -77,31 +87,53 @@ def crop_box(parse, crop: str, margin: float = 0.05) -> tuple | None:
     return (max(xs.min() / w - margin, 0), max(ys.min() / h - margin, 0),
             min((xs.max() + 1) / w + margin, 1), min((ys.max() + 1) / h + margin, 1))
 
-def thumbnail(path, box=None, height: int = 256) -> Image.Image:
+def thumbnail(
+    path, # the image file
+    box=None, # (left, top, right, bottom) as fractions of the image, as `crop_box` gives (default: whole)
+    height: int = 256, # height in pixels
+) -> Image.Image:
     "The image at `path`, cropped to the fractional `box` if given, scaled to `height` pixels."
     im = read_image(path)
     if box: im = im.crop(tuple(round(f * s) for f, s in zip(box, im.size * 2)))
     return im.resize((max(1, round(im.width * height / im.height)), height), Image.BICUBIC)
 
 # %% ../nbs/10_compare.ipynb #90e24ea5
-def sample_scores(sample: Sample, run: str, device=None) -> dict:
+def sample_scores(
+    sample: Sample, # a sample with a 'real' photo
+    run: str, # the run whose result is scored
+    device=None, # where LPIPS runs; None picks one
+) -> dict:
     "LPIPS and SSIM of `run`'s result for `sample` against its real photo."
     real = read_image(sample.images['real'])
     real_t, fake_t = images_to_tensor([real]), images_to_tensor([read_image(sample.images[run])], (real.height, real.width))
     return {'lpips': float(lpips_score(real_t, fake_t, device)[0]), 'ssim': float(ssim_score(real_t, fake_t)[0])}
 
-def caption(column: str, scores: dict | None) -> str:
+def caption(
+    column: str, # the column's name
+    scores: dict | None, # {'lpips', 'ssim'} of a run's result, or None
+) -> str:
     "A cell's caption: the column, and the scores for a run's result."
     return column + (f' · LPIPS {scores["lpips"]:.3f} · SSIM {scores["ssim"]:.3f}' if scores else '')
 
-def cell_caption(sample: Sample, column: str, score=None) -> str:
+def cell_caption(
+    sample: Sample, # the sample shown
+    column: str, # one of its columns
+    score=None, # `score(sample, run)` gives a paired result's scores (default: no scores)
+) -> str:
     "The caption of `column` in `sample`: an unpaired result names its cloth; `score(sample, run)` scores a paired one."
     if column in sample.unpaired: return f'{column} · in {sample.unpaired[column]}'
     return caption(column, score(sample, column) if score and column in sample.runs else None)
 
 # %% ../nbs/10_compare.ipynb #5b297a98
-def image_grid(samples: list[Sample], columns=None, crop: str = 'full', out_png=None, cell_height: float = 2.5,
-               scores: bool = False, device=None):
+def image_grid(
+    samples: list[Sample], # one row each
+    columns=None, # the columns to show, in order (default: every column of the samples)
+    crop: str = 'full', # a name in `CROPS`
+    out_png=None, # where to save the figure as PNG (default: not saved)
+    cell_height: float = 2.5, # height of a cell in inches
+    scores: bool = False, # caption each paired result with its LPIPS and SSIM
+    device=None, # where LPIPS runs; None picks one
+):
     "A matplotlib figure, one row per sample and one column per image kind; saved as PNG to `out_png`."
     import matplotlib.pyplot as plt
     if not samples: raise VtonError('image_grid: no samples to show')
@@ -124,7 +156,9 @@ def _float(x):
     try: return float(x)
     except (TypeError, ValueError): return None
 
-def read_loss_log(csv_path) -> dict[str, list[tuple[int, float]]]:
+def read_loss_log(
+    csv_path, # the trainer's `log.csv`
+) -> dict[str, list[tuple[int, float]]]:
     "The `g_*` and `d_*` columns of a training log as {column: [(step, value), ...]} (blank cells skipped)."
     path = Path(csv_path)
     if not path.is_file(): raise VtonError(f'{path}: training log not found')
@@ -138,7 +172,10 @@ def read_loss_log(csv_path) -> dict[str, list[tuple[int, float]]]:
     if not curves: raise VtonError(f'{path}: no numeric g_* or d_* loss columns')
     return curves
 
-def plot_losses(csv_path, out_png=None):
+def plot_losses(
+    csv_path, # the trainer's `log.csv`
+    out_png=None, # where to save the figure as PNG (default: not saved)
+):
     "Generator and discriminator loss curves from the trainer's CSV log; saved as PNG to `out_png`."
     import matplotlib.pyplot as plt
     curves = read_loss_log(csv_path)
@@ -157,8 +194,15 @@ def _encode(im: Image.Image, fmt: str = 'PNG') -> bytes:
 
 class Gallery:
     "Browse samples with a slider, choose runs and a crop; captions show per-sample LPIPS and SSIM."
-    def __init__(self, samples: list[Sample], runs=None, crop: str = 'full', height: int = 256,
-                 scores: bool = True, device=None):
+    def __init__(
+        self,
+        samples: list[Sample], # the samples to browse, as `collect_samples` gives
+        runs=None, # the runs selected at first (default: all)
+        crop: str = 'full', # the crop at first, a name in `CROPS`
+        height: int = 256, # height of each image in pixels
+        scores: bool = True, # caption each paired result with its LPIPS and SSIM
+        device=None, # where LPIPS runs; None picks one
+    ):
         import ipywidgets as w
         if not samples: raise VtonError('Gallery: no samples to show')
         self.samples, self.height, self.scores, self.device, self._cache = samples, height, scores, device, {}
@@ -201,14 +245,20 @@ class Gallery:
         "(caption, (width, height)) of each image cell now shown."
         return [(cell.children[1].value, Image.open(io.BytesIO(cell.children[0].value)).size) for cell in self.view.children]
 
-    def export_html(self, path, **kwargs) -> Path:
+    def export_html(
+        self,
+        path, # the HTML file to write
+        **kwargs, # more arguments of `export_html`
+    ) -> Path:
         "Write the samples with the current runs and crop as a static HTML gallery (see `export_html`)."
         return export_html(path, self.samples, runs=self.runs.value, crop=self.crop.value,
                            scores=self._scores if self.scores else False, **kwargs)
 
     def _ipython_display_(self): show_widget(self.widget)
 
-def show_widget(widget):
+def show_widget(
+    widget, # an ipywidgets widget
+):
     "Display an ipywidgets `widget`; on Colab, first let it render ipywidgets 8 (Colab ships 7.x)."
     from IPython.display import display
     if in_colab():
@@ -224,7 +274,11 @@ class LiveView:
         self.caption, self.grid, self.losses = w.HTML('waiting for the first sample'), w.Image(format='jpeg'), w.Image(format='png')
         self.widget = w.VBox([self.caption, self.grid, self.losses])
 
-    def __call__(self, trainer, sample_path):
+    def __call__(
+        self,
+        trainer, # the running `Trainer`: its `step` and `run_dir` are read
+        sample_path, # the sample grid it just wrote
+    ):
         "Show `sample_path` and the curves of `trainer.run_dir / 'log.csv'` at `trainer.step`."
         self.grid.value = Path(sample_path).read_bytes()
         buf = io.BytesIO()
@@ -246,8 +300,16 @@ window.addEventListener('load', () => {
 _STYLE = ('body{font-family:sans-serif;margin:1em}table{border-collapse:collapse}'
           'td,th{padding:4px;vertical-align:top;text-align:center;font-size:12px}img{display:block;margin:auto}')
 
-def export_html(path, samples: list[Sample], runs=None, crop: str = 'full', height: int = 192, scores=True,
-                title: str = 'vtonlib gallery', device=None) -> Path:
+def export_html(
+    path, # the HTML file to write
+    samples: list[Sample], # one row each, as `collect_samples` gives
+    runs=None, # the runs to show (default: all)
+    crop: str = 'full', # a name in `CROPS`
+    height: int = 192, # height of each thumbnail in pixels
+    scores=True, # caption paired results with LPIPS and SSIM; or a function `scores(sample, run)` giving them
+    title: str = 'vtonlib gallery', # the page's title
+    device=None, # where LPIPS runs; None picks one
+) -> Path:
     "Write a self-contained HTML gallery of `samples` (the chosen `runs`, `crop`), thumbnails inline."
     if not samples: raise VtonError('export_html: no samples to show')
     all_runs = list(dict.fromkeys(r for s in samples for r in s.runs))
@@ -273,18 +335,3 @@ def export_html(path, samples: list[Sample], runs=None, crop: str = 'full', heig
     parts.append(f'</table><script>{_SCRIPT}</script></body></html>\n')
     with atomic_write(path, 'w') as f: f.write(''.join(parts))
     return Path(path)
-
-# %% ../nbs/10_compare.ipynb #2de1f156
-def browser() -> str | None:
-    "The path of a Chromium or Chrome executable, or None."
-    return next((p for n in ('chromium', 'chromium-browser', 'google-chrome') if (p := shutil.which(n))), None)
-
-def render_dom(page, timeout: float = 60) -> str:
-    "The DOM of the local HTML file `page` after its scripts ran, from headless Chromium."
-    exe = browser()
-    if exe is None: raise VtonError('no chromium found; install it (apt-get install chromium)')
-    with tempfile.TemporaryDirectory() as profile:
-        args = [exe, '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-                '--disable-component-update', '--disable-sync', '--no-first-run', f'--user-data-dir={profile}',
-                '--virtual-time-budget=3000', '--dump-dom', Path(page).resolve().as_uri()]
-        return subprocess.run(args, capture_output=True, text=True, timeout=timeout, check=True).stdout

@@ -29,7 +29,8 @@ from vtonlib.core import VtonError
 from vtonlib.sample import make_sample_dataset
 from vtonlib.dataset import VITONDataset
 from vtonlib.networks import ALIASGenerator, GMM, SegGenerator, fill_deterministic
-from vtonlib.pretrained import ConditionDataset, TryOnPipeline, alias_inputs, precompute_conditions
+from vtonlib.pipeline import TryOnPipeline, alias_inputs
+from vtonlib.conditions import ConditionDataset, precompute_conditions
 from vtonlib.train import TrainConfig, Trainer
 
 SIZE = (1024, 768)

@@ -32,7 +32,7 @@ from vtonlib.sample import make_sample_dataset
 from vtonlib.dataset import VITONDataset
 from vtonlib.testing import write_standin_vgg19, write_standin_weights
 from vtonlib.networks import GMM, fill_deterministic
-from vtonlib.pretrained import ConditionDataset, precompute_conditions
+from vtonlib.conditions import ConditionDataset, precompute_conditions
 from vtonlib.train import CONFIGS, TrainConfig, Trainer
 
 DISSERTATION = {k: CONFIGS['dissertation-image'][k] for k in

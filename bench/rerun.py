@@ -8,7 +8,7 @@ archive; not timed) and the persistent folder holding either nothing ("recompute
 an earlier session wrote ("restore"). Then, timed:
 
   preprocess   the agnostic cache drawn again (both paths: it is cheap and never kept);
-  conditions   `pretrained.cached_conditions` with parse source 'seg': load Seg and GMM (the official
+  conditions   `conditions.cached_conditions` with parse source 'seg': load Seg and GMM (the official
                architectures with deterministic stand-in weights, from a temporary VTON_HOME), digest
                them for the cache key, then either compute the conditions and write the archive
                (recompute) or unpack it (restore);
@@ -28,7 +28,8 @@ from vtonlib.sample import make_sample_dataset
 from vtonlib.dataset import VITONDataset
 from vtonlib.networks import fill_deterministic
 from vtonlib.preprocess import preprocess
-from vtonlib.pretrained import CHECKPOINTS, build_network, cached_conditions
+from vtonlib.pretrained import CHECKPOINTS, build_network
+from vtonlib.conditions import cached_conditions
 from vtonlib.train import TrainConfig, Trainer
 
 STAGES = ('preprocess', 'conditions', 'first step')

@@ -26,7 +26,8 @@ import vtonlib.losses as losses
 from vtonlib.sample import make_sample_dataset
 from vtonlib.dataset import VITONDataset
 from vtonlib.networks import GMM, fill_deterministic
-from vtonlib.pretrained import ConditionDataset, alias_inputs, precompute_conditions
+from vtonlib.pipeline import alias_inputs
+from vtonlib.conditions import ConditionDataset, precompute_conditions
 from vtonlib.train import Trainer, build_discriminator, build_generator, named_config
 
 # a VGG19 with random weights in place of the downloaded one (same architecture, same cost)

@@ -10,7 +10,7 @@ import torch
 from vtonlib.sample import make_sample_dataset
 from vtonlib.dataset import VITONDataset
 from vtonlib.networks import ALIASGenerator, GMM, SegGenerator, fill_deterministic
-from vtonlib.pretrained import TryOnPipeline
+from vtonlib.pipeline import TryOnPipeline
 
 
 def main():

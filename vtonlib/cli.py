@@ -17,8 +17,9 @@ from .data import fetch, load_manifest, local_path
 from .sample import make_sample_dataset, sample_tryon
 from .preprocess import preprocess, seg13_to_alias7
 from .dataset import VITONDataset, labels_onehot, to_tensor
-from .pretrained import (ConditionDataset, TryOnPipeline, load_pretrained, pending_pairs, precompute_conditions,
-                                result_name, save_conditions, save_result, tryon)
+from .pretrained import load_pretrained
+from .pipeline import TryOnPipeline, result_name, save_result, tryon
+from .conditions import ConditionDataset, pending_pairs, precompute_conditions, save_conditions
 from .train import CONFIGS, TrainConfig, Trainer, named_config, training_set
 from .metrics import METRICS, PROTOCOLS, evaluate, evaluate_runs
 from .compare import collect_samples, export_html, image_grid, plot_losses

@@ -17,7 +17,7 @@ __all__ = ['TEMP_SUFFIX', 'PACK_INDEX', 'IMAGE_MODES', 'VtonError', 'in_colab', 
            'hub_checkpoints', 'env_dir', 'storage_error', 'storage_errors', 'atomic_write', 'overwrite',
            'remove_stale_temps', 'atomic_save', 'save_image', 'unsafe_member', 'pack_folder', 'unpack_folder',
            'read_image', 'file_name_problem', 'plain_name', 'inside', 'checkpoint_problem', 'load_torch',
-           'nonfinite_entries', 'pick_device', 'amp_dtype', 'seed_everything', 'report_environment']
+           'nonfinite_entries', 'pick_device', 'amp_dtype', 'autocast', 'seed_everything', 'report_environment']
 
 # %% ../nbs/00_core.ipynb #862f3bea
 class VtonError(Exception):
@@ -350,6 +350,14 @@ def amp_dtype(
     if device.type != 'cuda': return None
     major, _ = torch.cuda.get_device_capability(device)
     return torch.bfloat16 if major >= 8 else torch.float16
+
+# %% ../nbs/00_core.ipynb #371447da
+def autocast(
+    device, # the device the model runs on
+    dtype: torch.dtype | None, # the autocast dtype; None runs in fp32
+):
+    "The autocast context for `device` in `dtype`, disabled when `dtype` is None."
+    return torch.autocast(torch.device(device).type, dtype=dtype, enabled=dtype is not None)
 
 # %% ../nbs/00_core.ipynb #4eded37c
 def seed_everything(

@@ -21,11 +21,13 @@ from tqdm.auto import tqdm
 
 from fastcore.basics import patch
 
-from .core import (VtonError, amp_dtype, atomic_write, persistent_root, pick_device, save_image, seed_everything,
-                          storage_errors, work_root)
+from .core import (VtonError, amp_dtype, atomic_write, autocast, persistent_root, pick_device, save_image,
+                          seed_everything, storage_errors, work_root)
 from .networks import ALIASGenerator
-from .pretrained import (ConditionDataset, Guarded, alias_inputs, cached_conditions, collate_readable, condition_key,
-                                frozen_networks, load_pretrained, load_strict, precompute_conditions, read_state_dict)
+from .pretrained import load_pretrained, load_strict, read_state_dict
+from .pipeline import Guarded, alias_inputs, collate_readable
+from .conditions import (ConditionDataset, cached_conditions, condition_key, frozen_networks,
+                                precompute_conditions)
 from .checkpoint import CheckpointStore, RunLock, adam_state, state_nbytes
 from .discriminator import CONDITION_CHANNELS, DROPOUT_AT, MultiScaleDiscriminator, discriminator_input
 from .losses import PENALTIES, GANLoss, VGGPerceptualLoss, feature_matching_loss, gradient_penalty, r1_penalty
@@ -377,7 +379,7 @@ class Trainer:
                                                     paired=False), cfg.unpaired_cond_dir)
         return self.stream(dataset, seed=cfg.seed + 1, source=cfg.unpaired_pairs or 'unpaired dataset')
 
-    def _autocast(self): return torch.autocast(self.device.type, dtype=self.dtype, enabled=self.dtype is not None)
+    def _autocast(self): return autocast(self.device, self.dtype)
 
 # %% ../nbs/08_train.ipynb #4fa7049d
 @patch

@@ -29,7 +29,8 @@ __all__ = ['DEMO_RUN', 'QUICK_RUN', 'COMMANDS', 'parse_size', 'load_config', 'sa
            'available_metrics', 'demo_summary', 'run_demo', 'build_parser', 'main']
 
 # %% ../nbs/11_cli.ipynb #9bc95d3b
-def parse_size(text: str) -> tuple[int, int]:
+def parse_size(text: str, # 'HEIGHTxWIDTH'
+              ) -> tuple[int, int]:
     "'1024x768' -> (1024, 768): height x width."
     try:
         h, w = (int(v) for v in text.lower().split('x'))
@@ -37,7 +38,9 @@ def parse_size(text: str) -> tuple[int, int]:
     except ValueError: raise VtonError(f'size {text!r}: write it as HEIGHTxWIDTH, e.g. 1024x768') from None
 
 # %% ../nbs/11_cli.ipynb #576883ba
-def load_config(name_or_path: str, overrides=()) -> TrainConfig:
+def load_config(name_or_path: str, # a key of `CONFIGS`, or a JSON/YAML file
+                overrides=(), # 'key=value' strings
+               ) -> TrainConfig:
     "A named config (`CONFIGS`) or a JSON/YAML file, with `key=value` overrides (values read as YAML)."
     pairs = {}
     for o in overrides:
@@ -49,7 +52,10 @@ def load_config(name_or_path: str, overrides=()) -> TrainConfig:
     return TrainConfig.from_dict({**TrainConfig.load(name_or_path).to_dict(), **pairs}, source=name_or_path)
 
 # %% ../nbs/11_cli.ipynb #09a08026
-def sample_conditions(dataset, out_dir, parse_dir=None) -> Path:
+def sample_conditions(dataset, # a `VITONDataset` of the sample data
+                      out_dir, # the condition folder to write
+                      parse_dir=None, # where to write the try-on parses (unpaired pairs)
+                     ) -> Path:
     "The conditions of a sample dataset's pairs from `data.sample_tryon` (an exact Seg + GMM); try-on parses to `parse_dir`."
     out_dir = Path(out_dir)
     for i in tqdm(pending_pairs(dataset, out_dir, 'sample'), desc='conditions', leave=False):
@@ -64,7 +70,10 @@ def sample_conditions(dataset, out_dir, parse_dir=None) -> Path:
     return out_dir
 
 # %% ../nbs/11_cli.ipynb #76972f9e
-def write_results(trainer: Trainer, dataset, out_dir) -> Path:
+def write_results(trainer: Trainer, # its `G_eval` makes the results
+                  dataset, # condition items
+                  out_dir, # the results folder
+                 ) -> Path:
     "The trainer's try-on results for `dataset` (condition items), named like the official results."
     out_dir = Path(out_dir)
     names = [result_name(p, c) for p, c in dataset.pairs]
@@ -76,7 +85,8 @@ def write_results(trainer: Trainer, dataset, out_dir) -> Path:
     return out_dir
 
 # %% ../nbs/11_cli.ipynb #322508b3
-def available_metrics(say=print) -> tuple:
+def available_metrics(say=print, # where the notice about missing weights goes
+                     ) -> tuple:
     "SSIM, plus LPIPS and FID when their pretrained weights are present (nothing downloads)."
     metrics = ['ssim']
     for metric, weights in (('lpips', 'alexnet'), ('fid', 'inception')):
@@ -89,7 +99,9 @@ def available_metrics(say=print) -> tuple:
 DEMO_RUN = dict(persons=24, steps=400)          # `vton demo` (the size and the recipe: `CONFIGS['demo']`)
 QUICK_RUN = dict(persons=8, steps=30)           # `vton demo --quick` (CI)
 
-def demo_summary(table, steps: int) -> str:
+def demo_summary(table, # the demo's `MetricsTable`
+                 steps: int, # the training steps
+                ) -> str:
     "One line: the held-out scores before and after training."
     rows = {r['run']: r for r in table.rows}
     (a, b), (ua, ub) = [(rows[f'untrained{k}'], rows[f'step_{steps}{k}']) for k in ('', '-unpaired')]
@@ -98,7 +110,11 @@ def demo_summary(table, steps: int) -> str:
             f'arm ΔE {a["arm_de"]:.1f} -> {b["arm_de"]:.1f}; in another person\'s cloth, the garment is nearer the new '
             f'cloth\'s colour in {ua["new_cloth_nearer"]:.0%} -> {ub["new_cloth_nearer"]:.0%} of the results')
 
-def run_demo(out=None, quick: bool = False, steps: int | None = None, say=print) -> dict:
+def run_demo(out=None, # output folder (default: <persistent root>/demo)
+             quick: bool = False, # the CI-sized run
+             steps: int | None = None, # training steps (default: the run's)
+             say=print, # where progress lines go
+            ) -> dict:
     "Run the whole system on the embedded sample and write its artefacts under `out`; returns their paths."
     t0 = time.perf_counter()
     out = Path(out) if out else persistent_root() / 'demo'
@@ -212,7 +228,8 @@ COMMANDS = {
 }
 
 # %% ../nbs/11_cli.ipynb #f28c0a93
-def main(argv=None) -> int:
+def main(argv=None, # the arguments (default: the command line)
+        ) -> int:
     "Run `vton`; problems the user can fix (bad input, a full or read-only disk) print one line and exit with status 1."
     args = build_parser().parse_args(argv)
     try: COMMANDS[args.command](args)

@@ -50,46 +50,46 @@ class TrainConfig:
     unpaired_from: int = 0           # from this optimizer step on, add unpaired items to every micro-batch (0: never)
     unpaired_pairs: str = ''         # (person, other cloth) pair list in data_root for the unpaired phase
     unpaired_cond_dir: str = ''      # condition cache of those pairs (`precompute_conditions` with paired=False)
-    run_name: str = 'alias'
+    run_name: str = 'alias'          # the run's folder name under the persistent root's runs/
     run_dir: str = ''                # default: persistent_root()/'runs'/run_name
     size: tuple = (1024, 768)        # (height, width)
-    ngf: int = 64
-    num_upsampling_layers: str = 'most'
+    ngf: int = 64                    # generator width (channels of its first level)
+    num_upsampling_layers: str = 'most' # generator depth: 'normal', 'more' or 'most' (the official 1024x768)
     condition: str = 'more_features' # discriminator conditioning: 'image' | 'more_features'
     gan_mode: str = 'bce'            # 'bce' | 'lsgan' | 'hinge'
     lambda_adv: float = 1.0          # the generator's adversarial loss (0: L1 + VGG alone, D still trained and logged)
-    lambda_l1: float = 10.0
-    lambda_vgg: float = 10.0
+    lambda_l1: float = 10.0          # weight of the L1 loss to the photo
+    lambda_vgg: float = 10.0         # weight of the VGG19 perceptual loss (0: off, nothing downloads)
     lambda_fm: float = 10.0          # discriminator feature matching
     penalty: str = 'r1'              # 'r1' (on real images) | 'wgan-gp' (the dissertation's)
     lambda_gp: float = 1.0           # the penalty's weight (R1's gamma)
     gp_every: int = 4                # lazy penalty: every k steps, scaled by k
-    batch_size: int = 1
-    accum_steps: int = 4
-    lr_g: float = 1e-4
-    lr_d: float = 4e-4
+    batch_size: int = 1              # persons per micro-batch
+    accum_steps: int = 4             # micro-batches accumulated per optimizer step
+    lr_g: float = 1e-4               # generator learning rate
+    lr_d: float = 4e-4               # discriminator learning rate (TTUR: 4x the generator's)
     betas: tuple = (0.0, 0.9)        # Adam's (beta1, beta2) for both networks
     steps: int = 0                   # the run's horizon for the learning-rate decay (0: the step `fit` trains to)
     lr_decay_start: float = 0.5      # fraction of `steps` after which both rates fall linearly to zero (1: constant)
     ema_decay: float = 0.999         # generator weight averaging, warmed up (0: off)
     init: str = 'scratch'            # 'scratch' | 'pretrained' (alias_final.pth) | a generator .pth path
-    ndf: int = 64
-    n_layers: int = 6
-    num_D: int = 2
-    dropout: float = 0.2
+    ndf: int = 64                    # discriminator width
+    n_layers: int = 6                # stride-2 convolutions of each discriminator scale
+    num_D: int = 2                   # discriminator scales
+    dropout: float = 0.2             # discriminator dropout probability
     dropout_at: str = 'last'         # 'last' (before the output convolution only) | 'inner' (the dissertation's)
-    spectral: bool = True
+    spectral: bool = True            # spectral norm on the discriminator's convolutions
     amp: str = 'auto'                # 'auto' (fp16 + scaler on a T4, bf16 on Ampere+, fp32 on CPU) | 'off' | 'fp16' | 'bf16'
-    grad_checkpoint: bool = False
-    compile: bool = False
+    grad_checkpoint: bool = False    # recompute the generator's top levels in backward (less memory, more time)
+    compile: bool = False            # `torch.compile` the generator (not with grad_checkpoint)
     deterministic: bool = False      # deterministic CUDA kernels (bit-exact resume on a GPU; slower)
-    seed: int = 0
-    ckpt_every: int = 500
+    seed: int = 0                    # weights, data order and noise
+    ckpt_every: int = 500            # optimizer steps between checkpoints
     ckpt_slots: int = 2              # training states kept, overwritten in turn (see `checkpoint.CheckpointStore`)
     keep_every: tuple = ()           # steps kept for good, e.g. (15000, 26000)
-    sample_every: int = 500
+    sample_every: int = 500          # optimizer steps between sample grids
     max_nonfinite: int = 10          # this many non-finite steps in a row stop the run
-    num_workers: int = 2
+    num_workers: int = 2             # data-loading processes
     device: str = ''                 # '' picks CUDA when available
 
     def __post_init__(self):
@@ -174,7 +174,8 @@ def rng_state() -> dict:
     if torch.cuda.is_available(): s['cuda'] = torch.cuda.get_rng_state_all()
     return s
 
-def set_rng_state(s: dict):
+def set_rng_state(s: dict, # the states `rng_state` returned
+                 ):
     "Restore the random states saved by `rng_state`."
     random.setstate((3, tuple(s['python']), None))
     pos, has_gauss, gauss = s['numpy_extra']
@@ -185,7 +186,14 @@ def set_rng_state(s: dict):
 # %% ../nbs/08_train.ipynb #6427f8bf
 class ResumableSampler(DistributedSampler):
     "A `DistributedSampler` for `epoch` that skips its first `start` indices."
-    def __init__(self, dataset, rank: int = 0, world: int = 1, seed: int = 0, epoch: int = 0, start: int = 0):
+    def __init__(self,
+                 dataset, # the items to sample
+                 rank: int = 0, # this process
+                 world: int = 1, # processes in all
+                 seed: int = 0, # the shuffle's seed
+                 epoch: int = 0, # the epoch to shuffle for
+                 start: int = 0, # indices of this epoch already consumed
+                ):
         super().__init__(dataset, num_replicas=world, rank=rank, shuffle=True, seed=seed)
         self.set_epoch(epoch); self.start = start
 
@@ -197,8 +205,16 @@ log = logging.getLogger(__name__)
 
 class DataStream:
     "Endless shuffled micro-batches of `dataset` for one process, resumable from (`epoch`, `pos` items into it); unreadable items are logged and skipped."
-    def __init__(self, dataset, batch_size: int, rank: int = 0, world: int = 1, seed: int = 0, num_workers: int = 0,
-                 pin_memory: bool = False, source: str = 'dataset'):
+    def __init__(self,
+                 dataset, # the items to stream
+                 batch_size: int, # items per micro-batch
+                 rank: int = 0, # this process
+                 world: int = 1, # processes in all
+                 seed: int = 0, # the shuffle's seed
+                 num_workers: int = 0, # data-loading processes
+                 pin_memory: bool = False, # page-locked batches (for a GPU)
+                 source: str = 'dataset', # what errors call the dataset
+                ):
         if len(dataset) < batch_size * world:
             raise VtonError(f'{source}: {len(dataset)} training items are fewer than batch_size x processes = '
                             f'{batch_size * world}; lower batch_size')
@@ -229,14 +245,16 @@ class DataStream:
         self.epoch, self.pos, self._batches = state['epoch'], state['pos'], None
 
 # %% ../nbs/08_train.ipynb #54c83645
-def build_generator(cfg: TrainConfig) -> ALIASGenerator:
+def build_generator(cfg: TrainConfig, # its size, ngf, depth and init
+                   ) -> ALIASGenerator:
     "The ALIAS generator described by `cfg`, initialised as `cfg.init` says."
     G = ALIASGenerator(input_nc=9, semantic_nc=7, size=cfg.size, ngf=cfg.ngf, num_upsampling_layers=cfg.num_upsampling_layers)
     if cfg.init == 'scratch': return G
     sd, source = (load_pretrained('alias').state_dict(), 'alias_final.pth') if cfg.init == 'pretrained' else (read_state_dict(cfg.init), cfg.init)
     return load_strict(G, sd, f'init={source} (ngf={cfg.ngf}, num_upsampling_layers={cfg.num_upsampling_layers!r})')
 
-def build_discriminator(cfg: TrainConfig) -> MultiScaleDiscriminator:
+def build_discriminator(cfg: TrainConfig, # its condition, ndf, layers, scales, dropout and norm
+                       ) -> MultiScaleDiscriminator:
     "The multi-scale discriminator described by `cfg`, sized for its conditioning."
     return MultiScaleDiscriminator(CONDITION_CHANNELS[cfg.condition], ndf=cfg.ndf, n_layers=cfg.n_layers,
                                    num_D=cfg.num_D, dropout=cfg.dropout, spectral=cfg.spectral, dropout_at=cfg.dropout_at)
@@ -250,7 +268,9 @@ class _EvalMode:
     def __exit__(self, *exc):
         for m, flag in self.flags: m.training = flag
 
-def checkpoint_top_blocks(G: ALIASGenerator, levels: int = 2) -> ALIASGenerator:
+def checkpoint_top_blocks(G: ALIASGenerator, # the generator, changed in place
+                          levels: int = 2, # how many of its highest resolutions to recompute
+                         ) -> ALIASGenerator:
     "Recompute, in backward, the generator blocks at its `levels` highest resolutions instead of storing them."
     blocks = [m for m in G.children() if type(m).__name__ == 'ALIASResBlock']
     top = max(G.scales)
@@ -263,17 +283,25 @@ def checkpoint_top_blocks(G: ALIASGenerator, levels: int = 2) -> ALIASGenerator:
     return G
 
 # %% ../nbs/08_train.ipynb #f6a91aa6
-def lr_factor(step: int, steps: int, decay_start: float) -> float:
+def lr_factor(step: int, # optimizer steps taken
+              steps: int, # the run's length
+              decay_start: float, # the fraction of `steps` where the decay starts
+             ) -> float:
     "The learning-rate multiplier of the optimizer step after `step` in a run of `steps`: 1, then linear to zero from `decay_start * steps`."
     start = decay_start * steps
     return 1.0 if step < start or steps <= start else max(0.0, (steps - step) / (steps - start))
 
-def ema_decay_at(step: int, decay: float) -> float:
+def ema_decay_at(step: int, # the optimizer step, from 1
+                 decay: float, # the configured decay
+                ) -> float:
     "The weight average's decay at optimizer step `step` (counting from 1): `(1 + step) / (10 + step)`, at most `decay`."
     return min(decay, (1 + step) / (10 + step))
 
 @torch.no_grad()
-def update_ema(ema: torch.nn.Module, model: torch.nn.Module, decay: float):
+def update_ema(ema: torch.nn.Module, # the weight average, changed in place
+               model: torch.nn.Module, # the trained network
+               decay: float, # how much of `ema` to keep
+              ):
     "Move `ema`'s parameters a `1 - decay` part of the way to `model`'s; copy `model`'s buffers."
     for e, p in zip(ema.parameters(), model.parameters(), strict=True): e.lerp_(p, 1 - decay)
     for e, b in zip(ema.buffers(), model.buffers(), strict=True): e.copy_(b)
@@ -296,7 +324,9 @@ def init_distributed() -> tuple[int, int]:
         dist.init_process_group('nccl' if torch.cuda.is_available() else 'gloo')
     return (dist.get_rank(), dist.get_world_size()) if dist.is_initialized() else (0, 1)
 
-def config_changes(saved: dict, cfg: TrainConfig) -> dict:
+def config_changes(saved: dict, # the config a checkpoint holds
+                   cfg: TrainConfig, # the config of this run
+                  ) -> dict:
     "Options (outside `RESUME_FREE`) whose value in `cfg` differs from the `saved` config: name -> (saved, new)."
     return {k: (saved.get(k), v) for k, v in cfg.to_dict().items() if k not in RESUME_FREE and saved.get(k) != v}
 

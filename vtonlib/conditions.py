@@ -179,10 +179,11 @@ def tps_grid(
 
 class ConditionDataset(torch.utils.data.Dataset):
     "Items of `dataset` that have conditions in `cond_dir`, plus `seg7` (7, H, W), `warped_cloth` (3, H, W), `warped_mask` (1, H, W)."
-    def __init__(self,
-                 dataset, # the training pairs, a `VITONDataset`
-                 cond_dir, # the condition folder
-                ):
+    def __init__(
+        self,
+        dataset, # the training pairs, a `VITONDataset`
+        cond_dir, # the condition folder
+    ):
         self.dataset, self.cond_dir = dataset, Path(cond_dir)
         meta = self.cond_dir / COND_META
         if not meta.exists():

@@ -12,6 +12,7 @@ from PIL import Image
 from torch import nn
 from torch.nn import functional as F
 from tqdm.auto import tqdm
+from fastcore.basics import patch
 
 from .core import VtonError, amp_dtype, atomic_write, autocast, inside, save_image, storage_errors
 from .preprocess import seg13_to_alias7
@@ -70,14 +71,16 @@ def tps_warp(
     "`images` (B, C, H, W) sampled at a TPS `grid` with border padding, in float32, as the official inference warps cloth and mask."
     return tuple(F.grid_sample(t.float(), grid, padding_mode='border', align_corners=False) for t in images)
 
+# %% ../nbs/05a_pipeline.ipynb #c1c73974
 class TryOnPipeline(nn.Module):
     "The frozen Seg → GMM → ALIAS inference of VITON-HD at output `size` (H, W)."
-    def __init__(self,
-                 seg: nn.Module | None, # the segmentation generator; None when the true parse is used
-                 gmm: nn.Module, # the geometric matching module
-                 alias: nn.Module | None = None, # the ALIAS generator; None computes only the conditions
-                 size=(1024, 768), # the output size (H, W)
-                ):
+    def __init__(
+        self,
+        seg: nn.Module | None, # the segmentation generator; None when the true parse is used
+        gmm: nn.Module, # the geometric matching module
+        alias: nn.Module | None = None, # the ALIAS generator; None computes only the conditions
+        size=(1024, 768), # the output size (H, W)
+    ):
         super().__init__()
         self.size = tuple(size)
         if alias is not None and tuple(alias.size) != self.size:
@@ -88,37 +91,6 @@ class TryOnPipeline(nn.Module):
 
     @property
     def device(self) -> torch.device: return next(self.gmm.parameters()).device
-
-    def segment(self,
-                b: dict, # a batch's tensors on the pipeline's device
-                generator=None, # the random generator of the noise map
-               ) -> torch.Tensor:
-        "The predicted 7-class one-hot parse (B, 7, H, W)."
-        down = lambda t: F.interpolate(t, size=SEG_SIZE, mode='bilinear', align_corners=False)
-        cm = down(b['cloth_mask'])
-        x = torch.cat((cm, down(b['cloth'] * b['cloth_mask']), down(b['parse_agnostic']), down(b['pose']),
-                       seg_noise(cm.shape, cm.device, generator)), 1)
-        pred = F.interpolate(self.seg(x).float(), size=self.size, mode='bilinear', align_corners=False)
-        labels = gaussian_blur(pred).argmax(1)
-        return seg13_to_alias7(F.one_hot(labels, 13).permute(0, 3, 1, 2).float())
-
-    def regress(self,
-                b: dict, # a batch's tensors on the pipeline's device
-                seg7: torch.Tensor, # the 7-class one-hot parse (B, 7, H, W)
-               ) -> torch.Tensor:
-        "The GMM's TPS parameters `theta` (B, 2 * grid_size²) for the cloth on the person."
-        small = lambda t: F.interpolate(t, size=self.gmm.input_size, mode='nearest')
-        return self.gmm.regress(torch.cat((small(seg7[:, 2:3]), small(b['pose']), small(b['img_agnostic'])), 1),
-                                small(b['cloth']))
-
-    def warp(self,
-             b: dict, # a batch's tensors on the pipeline's device
-             seg7: torch.Tensor, # the 7-class one-hot parse (B, 7, H, W)
-             theta: torch.Tensor | None = None, # TPS parameters; default the GMM's
-            ):
-        "The cloth and its mask warped onto the person (by `theta`, default the GMM's): (B, 3, H, W), (B, 1, H, W)."
-        theta = self.regress(b, seg7) if theta is None else theta
-        return tps_warp(self.gmm.gridGen(theta, self.size), b['cloth'], b['cloth_mask'])
 
     def _inputs(self, batch: dict) -> dict:
         "The batch's tensors on the pipeline's device, checked against its size."
@@ -132,51 +104,97 @@ class TryOnPipeline(nn.Module):
         "Autocast context: `amp` False (fp32), True (the device's AMP dtype, none on CPU) or a dtype."
         return autocast(self.device, amp if isinstance(amp, torch.dtype) else amp_dtype(self.device) if amp else None)
 
-    def _conditions(self, b: dict, parse_source: str, generator) -> dict:
-        "seg7, warped_cloth, warped_mask of device tensors `b`."
-        _require_parse_source(parse_source)
-        seg7 = self.segment(b, generator) if parse_source == 'seg' else seg13_to_alias7(b['parse'])
-        theta = self.regress(b, seg7)
-        warped_cloth, warped_mask = self.warp(b, seg7, theta)
-        return {'seg7': seg7, 'theta': theta, 'warped_cloth': warped_cloth, 'warped_mask': warped_mask}
+# %% ../nbs/05a_pipeline.ipynb #947f9ed4
+@patch
+def segment(
+    self: TryOnPipeline,
+    b: dict, # a batch's tensors on the pipeline's device
+    generator=None, # the random generator of the noise map
+) -> torch.Tensor:
+    "The predicted 7-class one-hot parse (B, 7, H, W)."
+    down = lambda t: F.interpolate(t, size=SEG_SIZE, mode='bilinear', align_corners=False)
+    cm = down(b['cloth_mask'])
+    x = torch.cat((cm, down(b['cloth'] * b['cloth_mask']), down(b['parse_agnostic']), down(b['pose']),
+                   seg_noise(cm.shape, cm.device, generator)), 1)
+    pred = F.interpolate(self.seg(x).float(), size=self.size, mode='bilinear', align_corners=False)
+    labels = gaussian_blur(pred).argmax(1)
+    return seg13_to_alias7(F.one_hot(labels, 13).permute(0, 3, 1, 2).float())
 
-    def conditions(self,
-                   batch: dict, # a collated batch of `VITONDataset` items
-                   parse_source: str = 'seg', # 'seg' (predicted) or 'gt' (the person's own parse)
-                   amp=False, # False (fp32), True (the device's AMP dtype) or a dtype
-                   generator=None, # the random generator of Seg's noise map
-                  ) -> dict:
-        "seg7, theta, warped_cloth, warped_mask for a batch (no ALIAS); `parse_source` 'seg' (predicted) or 'gt'."
-        b = self._inputs(batch)
-        with torch.inference_mode(), self._autocast(amp): return self._conditions(b, parse_source, generator)
+@patch
+def regress(
+    self: TryOnPipeline,
+    b: dict, # a batch's tensors on the pipeline's device
+    seg7: torch.Tensor, # the 7-class one-hot parse (B, 7, H, W)
+) -> torch.Tensor:
+    "The GMM's TPS parameters `theta` (B, 2 * grid_size²) for the cloth on the person."
+    small = lambda t: F.interpolate(t, size=self.gmm.input_size, mode='nearest')
+    return self.gmm.regress(torch.cat((small(seg7[:, 2:3]), small(b['pose']), small(b['img_agnostic'])), 1),
+                            small(b['cloth']))
 
-    def forward(self,
-                batch: dict, # a collated batch of `VITONDataset` items
-                amp=False, # False (fp32), True (the device's AMP dtype) or a dtype
-                generator=None, # the random generator of Seg's noise map
-               ) -> dict:
-        "Try-on output (B, 3, H, W) in [-1, 1] with seg7, theta, warped_cloth, warped_mask and misalign."
-        if self.alias is None: raise VtonError('this pipeline has no ALIAS generator; use .conditions(batch)')
-        b = self._inputs(batch)
-        with torch.inference_mode(), self._autocast(amp):
-            out = self._conditions(b, 'seg', generator)
-            x, seg7, seg_div, misalign = alias_inputs(out['seg7'], out['warped_cloth'], out['warped_mask'],
-                                                      b['img_agnostic'], b['pose'])
-            out['output'] = self.alias(x, seg7, seg_div, misalign).float()
-        return {**out, 'misalign': misalign}
+@patch
+def warp(
+    self: TryOnPipeline,
+    b: dict, # a batch's tensors on the pipeline's device
+    seg7: torch.Tensor, # the 7-class one-hot parse (B, 7, H, W)
+    theta: torch.Tensor | None = None, # TPS parameters; default the GMM's
+):
+    "The cloth and its mask warped onto the person (by `theta`, default the GMM's): (B, 3, H, W), (B, 1, H, W)."
+    theta = self.regress(b, seg7) if theta is None else theta
+    return tps_warp(self.gmm.gridGen(theta, self.size), b['cloth'], b['cloth_mask'])
 
-    def try_on(self,
-               root, # the dataset's folder
-               person: str, # the person's image name, e.g. '00891_00.jpg'
-               cloth: str, # the cloth's image name
-               mode: str = 'test', # the dataset's split
-               amp=False, # False (fp32), True (the device's AMP dtype) or a dtype
-               generator=None, # the random generator of Seg's noise map
-              ) -> dict:
-        "Dress `person` (e.g. '00891_00.jpg') in `cloth` from the dataset at `root`; output and maps for display."
-        item = VITONDataset(root, mode, pairs=[(person, cloth)], size=self.size, paired=False)[0]
-        batch = torch.utils.data.default_collate([item])
-        return {k: v[0].cpu() for k, v in self(batch, amp, generator).items()}
+# %% ../nbs/05a_pipeline.ipynb #d5ad2a82
+@patch
+def _conditions(self: TryOnPipeline, b: dict, parse_source: str, generator) -> dict:
+    "seg7, warped_cloth, warped_mask of device tensors `b`."
+    _require_parse_source(parse_source)
+    seg7 = self.segment(b, generator) if parse_source == 'seg' else seg13_to_alias7(b['parse'])
+    theta = self.regress(b, seg7)
+    warped_cloth, warped_mask = self.warp(b, seg7, theta)
+    return {'seg7': seg7, 'theta': theta, 'warped_cloth': warped_cloth, 'warped_mask': warped_mask}
+
+@patch
+def conditions(
+    self: TryOnPipeline,
+    batch: dict, # a collated batch of `VITONDataset` items
+    parse_source: str = 'seg', # 'seg' (predicted) or 'gt' (the person's own parse)
+    amp=False, # False (fp32), True (the device's AMP dtype) or a dtype
+    generator=None, # the random generator of Seg's noise map
+) -> dict:
+    "seg7, theta, warped_cloth, warped_mask for a batch (no ALIAS); `parse_source` 'seg' (predicted) or 'gt'."
+    b = self._inputs(batch)
+    with torch.inference_mode(), self._autocast(amp): return self._conditions(b, parse_source, generator)
+
+@patch
+def forward(
+    self: TryOnPipeline,
+    batch: dict, # a collated batch of `VITONDataset` items
+    amp=False, # False (fp32), True (the device's AMP dtype) or a dtype
+    generator=None, # the random generator of Seg's noise map
+) -> dict:
+    "Try-on output (B, 3, H, W) in [-1, 1] with seg7, theta, warped_cloth, warped_mask and misalign."
+    if self.alias is None: raise VtonError('this pipeline has no ALIAS generator; use .conditions(batch)')
+    b = self._inputs(batch)
+    with torch.inference_mode(), self._autocast(amp):
+        out = self._conditions(b, 'seg', generator)
+        x, seg7, seg_div, misalign = alias_inputs(out['seg7'], out['warped_cloth'], out['warped_mask'],
+                                                  b['img_agnostic'], b['pose'])
+        out['output'] = self.alias(x, seg7, seg_div, misalign).float()
+    return {**out, 'misalign': misalign}
+
+@patch
+def try_on(
+    self: TryOnPipeline,
+    root, # the dataset's folder
+    person: str, # the person's image name, e.g. '00891_00.jpg'
+    cloth: str, # the cloth's image name
+    mode: str = 'test', # the dataset's split
+    amp=False, # False (fp32), True (the device's AMP dtype) or a dtype
+    generator=None, # the random generator of Seg's noise map
+) -> dict:
+    "Dress `person` (e.g. '00891_00.jpg') in `cloth` from the dataset at `root`; output and maps for display."
+    item = VITONDataset(root, mode, pairs=[(person, cloth)], size=self.size, paired=False)[0]
+    batch = torch.utils.data.default_collate([item])
+    return {k: v[0].cpu() for k, v in self(batch, amp, generator).items()}
 
 # %% ../nbs/05a_pipeline.ipynb #0ca8d788
 log = logging.getLogger(__name__)
@@ -204,10 +222,11 @@ def save_result(
 # %% ../nbs/05a_pipeline.ipynb #a8542dad
 class Guarded(torch.utils.data.Dataset):
     "Items of `dataset` (at `indices`, default all); an item that cannot be read becomes an error record naming its pair."
-    def __init__(self,
-                 dataset, # a dataset with a `pairs` list
-                 indices=None, # the items to serve; default all
-                ): self.dataset, self.indices = dataset, range(len(dataset)) if indices is None else indices
+    def __init__(
+        self,
+        dataset, # a dataset with a `pairs` list
+        indices=None, # the items to serve; default all
+    ): self.dataset, self.indices = dataset, range(len(dataset)) if indices is None else indices
     def __len__(self): return len(self.indices)
     def __getitem__(self, i):
         try: return self.dataset[self.indices[i]]

@@ -46,7 +46,7 @@ AMP_MODES = {'auto': None, 'off': None, 'fp16': torch.float16, 'bf16': torch.bfl
 class TrainConfig:
     "Everything that defines a training run; saved with every checkpoint."
     data_root: str = ''              # VITON-HD layout folder
-    cond_dir: str = ''               # condition cache written by `pretrained.precompute_conditions`
+    cond_dir: str = ''               # condition cache written by `conditions.precompute_conditions`
     unpaired_from: int = 0           # from this optimizer step on, add unpaired items to every micro-batch (0: never)
     unpaired_pairs: str = ''         # (person, other cloth) pair list in data_root for the unpaired phase
     unpaired_cond_dir: str = ''      # condition cache of those pairs (`precompute_conditions` with paired=False)

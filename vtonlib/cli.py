@@ -56,7 +56,7 @@ def sample_conditions(dataset, # a `VITONDataset` of the sample data
                       out_dir, # the condition folder to write
                       parse_dir=None, # where to write the try-on parses (unpaired pairs)
                      ) -> Path:
-    "The conditions of a sample dataset's pairs from `data.sample_tryon` (an exact Seg + GMM); try-on parses to `parse_dir`."
+    "The conditions of a sample dataset's pairs from `sample.sample_tryon` (an exact Seg + GMM); try-on parses to `parse_dir`."
     out_dir = Path(out_dir)
     for i in tqdm(pending_pairs(dataset, out_dir, 'sample'), desc='conditions', leave=False):
         img_name, c_name = dataset.pairs[i]

@@ -18,6 +18,7 @@ from .sample import make_sample_dataset, sample_tryon
 from .preprocess import preprocess, seg13_to_alias7
 from .dataset import VITONDataset, labels_onehot, to_tensor
 from .pretrained import load_pretrained
+from .person import cloth_inputs, default_models, person_inputs, write_cloth, write_pairs, write_person
 from .pipeline import TryOnPipeline, result_name, save_result, tryon
 from .conditions import ConditionDataset, pending_pairs, precompute_conditions, save_conditions
 from .train import CONFIGS, TrainConfig, Trainer, named_config, training_set
@@ -170,11 +171,14 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument('--modes', nargs='+', default=['train', 'test'])
     _add_size(d)
     d = sub.add_parser('tryon', help='dress persons in clothes with the Seg -> GMM -> ALIAS pipeline')
-    d.add_argument('root', help='dataset folder in the VITON-HD layout')
-    d.add_argument('out', help='folder for the results')
+    d.add_argument('root', nargs='?', help='dataset folder in the VITON-HD layout')
+    d.add_argument('out', nargs='?', help='folder for the results')
     d.add_argument('--mode', default='test'); d.add_argument('--pairs', help='pair list (default <mode>_pairs.txt)')
     d.add_argument('--paired', action='store_true', help="each person wears their own cloth")
-    d.add_argument('--alias', help='generator weights (default: the official alias_final.pth)')
+    d.add_argument('--alias', '--weights', help='generator weights (default: the official alias_final.pth)')
+    d.add_argument('--photo', help='a photo of a person to dress instead of a dataset (needs the person extra)')
+    d.add_argument('--cloth', help='with --photo: a photo of the garment, on a plain background')
+    d.add_argument('--out', dest='result', help='with --photo: the result image (its inputs go to <result>-inputs/)')
     d.add_argument('--batch-size', type=int, default=4); d.add_argument('--amp', action='store_true')
     _add_size(d)
     d = sub.add_parser('train', help='adversarial training of the ALIAS generator (resumes automatically)')
@@ -202,8 +206,23 @@ def _train(a):
     trainer.fit(a.steps, break_lock=a.break_lock)
     print(f'checkpoints and log in {trainer.run_dir}')
 
+def _tryon_photo(a):
+    "`vton tryon --photo --cloth --out`: the person of a photo dressed in a garment photo; the inputs made are kept beside."
+    if not (a.cloth and a.result): raise VtonError('vton tryon --photo: give --cloth GARMENT.jpg and --out RESULT.jpg too')
+    root = Path(a.result).with_name(Path(a.result).stem + '-inputs')
+    pose, parser = default_models()
+    write_person(root / 'test', 'photo_00.jpg', person_inputs(a.photo, pose, parser, a.size))
+    write_cloth(root / 'test', 'cloth_00.jpg', *cloth_inputs(a.cloth, a.size))
+    write_pairs(root, [('photo_00.jpg', 'cloth_00.jpg')])
+    alias = load_pretrained('alias', a.alias, size=a.size)
+    pipe = TryOnPipeline(load_pretrained('seg'), load_pretrained('gmm'), alias, a.size).to(pick_device())
+    save_result(pipe.try_on(root, 'photo_00.jpg', 'cloth_00.jpg', amp=a.amp)['output'], a.result)
+    print(f'{a.result} (the inputs made from your photos are in {root})')
+
 def _tryon(a):
-    "`vton tryon`: the official inference over a pair list."
+    "`vton tryon`: the official inference over a pair list, or on a photo of your own (`--photo`)."
+    if a.photo: return _tryon_photo(a)
+    if not (a.root and a.out): raise VtonError('vton tryon: give a dataset folder and a results folder, or --photo, --cloth and --out')
     seg, gmm = load_pretrained('seg'), load_pretrained('gmm')
     alias = load_pretrained('alias', a.alias, size=a.size)
     pipe = TryOnPipeline(seg, gmm, alias, a.size).to(pick_device())

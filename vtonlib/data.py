@@ -24,7 +24,7 @@ __all__ = ['SOURCE_FIELDS', 'ENTRY_KEYS', 'OPTIONAL_KEYS', 'FORMATS', 'ROOTS', '
 SOURCE_FIELDS = {'url': ('url',), 'gdrive-file': ('id',), 'gdrive-folder': ('id',)}
 ENTRY_KEYS = ('description', 'source', 'file', 'dest', 'format', 'size', 'sha256', 'sha256_prefix', 'license', 'citation')
 OPTIONAL_KEYS = ('mirrors', 'extract_to', 'members', 'renames', 'max_unpacked', 'homepage')
-FORMATS = ('zip', 'torch')
+FORMATS = ('zip', 'torch', 'onnx')
 ROOTS = {'persistent': persistent_root, 'work': work_root, 'hub': hub_checkpoints}
 
 def manifest_path() -> Path:
@@ -152,9 +152,11 @@ def _problem(path: Path, entry: dict, quick: bool = False) -> str | None:
             return f'has SHA-256 {digest}, expected {entry["sha256"] or entry["sha256_prefix"] + "..."}'
     complete_zip = zipfile.is_zipfile(path)
     if entry['format'] == 'zip' and not complete_zip: return 'is not a complete zip archive (cut short, or another kind of file)'
-    with open(path, 'rb') as f: legacy_pickle = f.read(1) == b'\x80'
+    with open(path, 'rb') as f: first = f.read(1)
+    legacy_pickle = first == b'\x80'
     if entry['format'] == 'torch' and not (complete_zip or legacy_pickle):
         return 'is not a complete torch file (neither a whole zip archive nor a pickle)'
+    if entry['format'] == 'onnx' and first != b'\x08': return 'is not an ONNX model (it does not start with an IR version)'
     return None
 
 def _short(path: Path, entry: dict) -> bool:

@@ -35,8 +35,8 @@ def _gb(n: int) -> str: return f'{n / 1e9:.2f} GB'
 def check_room(
     need: dict, # {what: (bytes it takes at most, the file or folder that holds it)}, all on one disk
     say=print, # where the summary goes
-) -> int:
-    "Print what the disk must hold; `VtonError` in one line when what is not there yet does not fit its free space; returns the bytes still to come."
+):
+    "Print what the disk must hold, and what is still to come; `VtonError` in one line when that does not fit its free space."
     rows = {what: (size, min(size, held_bytes(path))) for what, (size, path) in need.items()}
     total, todo = sum(s for s, _ in rows.values()), sum(s - h for s, h in rows.values())
     disk = next(p for p in Path(next(iter(need.values()))[1]).absolute().parents if p.exists())
@@ -50,7 +50,6 @@ def check_room(
         raise VtonError(f'{disk}: not enough room for this session: {_gb(todo)} still to come ({biggest}) and a margin of '
                         f'{_gb(margin)}, but {_gb(free)} free; free some space (on Google Drive also empty the trash, which '
                         'still counts against the quota) and run this cell again')
-    return todo
 
 # %% ../nbs/11a_colab.ipynb #c0a1b2d1
 TRAIN_PAIRS, TEST_PAIRS = 11_647, 2_032   # VITON-HD's training and test pairs

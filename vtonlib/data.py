@@ -171,8 +171,8 @@ def manual_downloads(
     if not todo: return 'No file to fetch by hand: ' + ', '.join(_entry(n, manifest)['file'] for n in names) + ' are in place.'
     return '\n'.join(f'{", ".join(files)}: gdown may fail to download {"them" if len(files) > 1 else "it"} (the Google Drive folder '
                      f'needs a resource key for each file). If it does, open {url} in a browser, download '
-                     f'{"them" if len(files) > 1 else "it"} and put {"them" if len(files) > 1 else "it"} in {folder}; '
-                     'the next run finds and checks them there.' for (url, folder), files in todo.items())
+                     f'{"them" if len(files) > 1 else "it"} and put {"them" if len(files) > 1 else "it"} in {folder}, '
+                     'where fetch finds and checks them.' for (url, folder), files in todo.items())
 
 # %% ../nbs/01_data.ipynb #3472f994
 def _sha256(path: Path) -> str:

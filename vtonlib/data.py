@@ -8,22 +8,24 @@ import glob, hashlib, http.client, json, os, re, shutil, socket, time, urllib.er
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 
+import torch
 from tqdm.auto import tqdm
 
 import vtonlib
-from .core import (TEMP_SUFFIX, VtonError, file_name_problem, hub_checkpoints, persistent_root, storage_error, unsafe_member,
+from .core import (TEMP_SUFFIX, VtonError, checkpoint_problem, file_name_problem, hub_checkpoints, persistent_root, storage_error, unsafe_member,
                           work_root)
 
 # %% auto #0
 __all__ = ['SOURCE_FIELDS', 'ENTRY_KEYS', 'OPTIONAL_KEYS', 'FORMATS', 'ROOTS', 'DONE_MARKER', 'MAX_UNPACKED', 'RETRIES',
-           'TRANSPORTS', 'IMAGE_SUFFIXES', 'manifest_path', 'load_manifest', 'local_path', 'browser_url', 'verify',
-           'DamagedArchive', 'extract_zip', 'IncompleteDownload', 'http_download', 'gdrive_download',
+           'TRANSPORTS', 'IMAGE_SUFFIXES', 'manifest_path', 'load_manifest', 'local_path', 'download_path',
+           'download_size', 'browser_url', 'manual_downloads', 'state_layout', 'verify', 'DamagedArchive',
+           'done_marker', 'extract_zip', 'IncompleteDownload', 'http_download', 'gdrive_download',
            'gdrive_folder_download', 'fetch', 'read_pairs']
 
 # %% ../nbs/01_data.ipynb #58822ff5
 SOURCE_FIELDS = {'url': ('url',), 'gdrive-file': ('id',), 'gdrive-folder': ('id',)}
 ENTRY_KEYS = ('description', 'source', 'file', 'dest', 'format', 'size', 'sha256', 'sha256_prefix', 'license', 'citation')
-OPTIONAL_KEYS = ('mirrors', 'extract_to', 'members', 'renames', 'max_unpacked', 'homepage')
+OPTIONAL_KEYS = ('mirrors', 'extract_to', 'members', 'renames', 'max_unpacked', 'homepage', 'approx_size', 'layout')
 FORMATS = ('zip', 'torch', 'onnx')
 ROOTS = {'persistent': persistent_root, 'work': work_root, 'hub': hub_checkpoints}
 
@@ -53,6 +55,13 @@ def _source_problem(source) -> str | None:
     if kind == 'url' and not source['url'].startswith(('https://', 'http://')): return f'has URL {source["url"]!r}'
     return None
 
+def _layout_problem(layout, fmt: str) -> str | None:
+    "Why `layout` is not a checkpoint layout (tensors, values, sha256), or None."
+    if fmt != 'torch': return 'belongs to a torch file only'
+    if not (isinstance(layout, dict) and set(layout) == {'tensors', 'values', 'sha256'}): return 'is not {tensors, values, sha256}'
+    if not all(type(layout[k]) is int and layout[k] > 0 for k in ('tensors', 'values')): return 'has counts that are not positive numbers'
+    return None if isinstance(layout['sha256'], str) and re.fullmatch('[0-9a-f]{64}', layout['sha256']) else 'has no 64-digit sha256'
+
 def _entry_problem(entry) -> str | None:
     "Why `entry` is not a valid manifest entry, or None."
     if not isinstance(entry, dict): return 'is not an object'
@@ -71,6 +80,8 @@ def _entry_problem(entry) -> str | None:
     if not (sha is None or isinstance(sha, str) and re.fullmatch('[0-9a-f]{64}', sha)): return f'has sha256 {sha!r}, expected 64 hex digits or null'
     if not (prefix is None or isinstance(prefix, str) and re.fullmatch('[0-9a-f]{1,64}', prefix)): return f'has sha256_prefix {prefix!r}'
     if sha and prefix and not sha.startswith(prefix): return f'has a sha256 that does not start with its sha256_prefix {prefix!r}'
+    if not (type(approx := entry.get('approx_size', 1)) is int and approx > 0): return f'has approx_size {approx!r}, expected a number of bytes'
+    if 'layout' in entry and (problem := _layout_problem(entry['layout'], entry['format'])): return f'has a layout that {problem}'
     archive_keys = sorted({'members', 'renames', 'max_unpacked'} & set(entry))
     if 'extract_to' not in entry: return f'has {archive_keys} without extract_to' if archive_keys else None
     members, renames, cap = entry.get('members', []), entry.get('renames', {}), entry.get('max_unpacked', 1)
@@ -115,6 +126,21 @@ def local_path(
     "Where `name` lives once fetched (the file, or the extracted folder for archives); downloads nothing."
     return _target(_entry(name, manifest))
 
+def download_path(
+    name: str, # a manifest entry, like 'viton-hd' or 'seg_final'
+    manifest: dict | None = None, # the manifest (default: the packaged one)
+) -> Path:
+    "Where the downloaded file of `name` is kept (for an archive, the archive itself, not its extracted folder)."
+    return _archive_path(_entry(name, manifest))
+
+def download_size(
+    name: str, # a manifest entry, like 'viton-hd' or 'seg_final'
+    manifest: dict | None = None, # the manifest (default: the packaged one)
+) -> int | None:
+    "The bytes of `name`'s download: its size where the manifest knows it, else its estimate `approx_size`, else None."
+    entry = _entry(name, manifest)
+    return entry['size'] or entry.get('approx_size')
+
 def browser_url(
     source: dict, # a manifest entry's `source`, or one of its `mirrors`
 ) -> str:
@@ -131,6 +157,23 @@ def _manual(entry: dict, file: Path) -> str:
             "a browser can)") if entry['source']['kind'] == 'gdrive-folder' else ''
     return f'Download it in a browser from {browser_url(entry["source"])}{note} and put it at {file}'
 
+# %% ../nbs/01_data.ipynb #f2e09549
+def manual_downloads(
+    names, # manifest entries, like ['seg_final', 'gmm_final']
+    manifest: dict | None = None, # the manifest (default: the packaged one)
+) -> str:
+    "Which of `names` may have to be fetched by hand (a Google Drive folder's files not in place yet), from where and to where."
+    todo = {}
+    for name in names:
+        entry = _entry(name, manifest)
+        if entry['source']['kind'] == 'gdrive-folder' and not _archive_path(entry).exists():
+            todo.setdefault((browser_url(entry['source']), _archive_path(entry).parent), []).append(entry['file'])
+    if not todo: return 'No file to fetch by hand: ' + ', '.join(_entry(n, manifest)['file'] for n in names) + ' are in place.'
+    return '\n'.join(f'{", ".join(files)}: gdown may fail to download {"them" if len(files) > 1 else "it"} (the Google Drive folder '
+                     f'needs a resource key for each file). If it does, open {url} in a browser, download '
+                     f'{"them" if len(files) > 1 else "it"} and put {"them" if len(files) > 1 else "it"} in {folder}, '
+                     'where fetch finds and checks them.' for (url, folder), files in todo.items())
+
 # %% ../nbs/01_data.ipynb #3472f994
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
@@ -140,6 +183,25 @@ def _sha256(path: Path) -> str:
 
 def _is_web_page(path: Path) -> bool:
     with open(path, 'rb') as f: return f.read(2048).lstrip().lower().startswith((b'<!doctype html', b'<html'))
+
+def state_layout(
+    sd: dict, # a state dict: names to tensors (meta tensors will do)
+) -> dict:
+    "A checkpoint's layout as the manifest records it: its tensors, their values, and the SHA-256 of its sorted names and shapes."
+    names = '\n'.join(sorted(f'{k} {tuple(v.shape)}' for k, v in sd.items()))
+    return {'tensors': len(sd), 'values': sum(v.numel() for v in sd.values()), 'sha256': hashlib.sha256(names.encode()).hexdigest()}
+
+def _layout_mismatch(path: Path, layout: dict) -> str | None:
+    "Why the torch file `path` does not hold the tensor names and shapes `layout` records (read without its data), or None."
+    try: sd = torch.load(path, map_location='meta', weights_only=True)
+    except Exception as e: return checkpoint_problem(e)
+    if not (isinstance(sd, dict) and sd and all(isinstance(v, torch.Tensor) for v in sd.values())): return 'is not a state dict'
+    found = state_layout(sd)
+    if found == layout: return None
+    if (found['tensors'], found['values']) == (layout['tensors'], layout['values']):
+        return 'holds other tensor names or shapes than the official file: another checkpoint under this name?'
+    return (f'holds {found["tensors"]} tensors ({found["values"]:,} values), not the {layout["tensors"]} tensors '
+            f'({layout["values"]:,} values) of the official file: another checkpoint under this name?')
 
 def _problem(path: Path, entry: dict, quick: bool = False) -> str | None:
     "Why `path` is not the file `entry` describes (size and hash unchecked when `quick`), or None when it is."
@@ -157,7 +219,7 @@ def _problem(path: Path, entry: dict, quick: bool = False) -> str | None:
     if entry['format'] == 'torch' and not (complete_zip or legacy_pickle):
         return 'is not a complete torch file (neither a whole zip archive nor a pickle)'
     if entry['format'] == 'onnx' and first != b'\x08': return 'is not an ONNX model (it does not start with an IR version)'
-    return None
+    return _layout_mismatch(path, entry['layout']) if 'layout' in entry else None
 
 def _short(path: Path, entry: dict) -> bool:
     "Whether `path` is an unfinished download: fewer bytes than the known size (and not a web page)."
@@ -203,8 +265,14 @@ def _require_space(folder: Path, size: int, what: str):
         raise VtonError(f'{folder}: not enough free space to {what}: it needs {_gb(needed)} ({_gb(size)} plus a margin) '
                         f'and {_gb(free)} is free. Free some space, or point VTON_DATA at a disk with more room')
 
-def _archive_plan(z: zipfile.ZipFile, zip_path: Path, target: Path, renames: dict, members) -> list:
-    "(member, output path) for each file to extract: names checked, a lone top folder dropped, `members` selected, folders renamed."
+def done_marker(
+    only: str | None = None, # the pattern `extract_zip` was given, if any
+) -> str:
+    "The name of the file that marks a finished extraction (of the members matching `only`)."
+    return DONE_MARKER if only is None else f'{DONE_MARKER}-{hashlib.sha256(only.encode()).hexdigest()[:8]}'
+
+def _archive_plan(z: zipfile.ZipFile, zip_path: Path, target: Path, renames: dict, members, only=None) -> list:
+    "(member, output path) for each file to extract: names checked, a lone top folder dropped, `members` (and `only`) selected, folders renamed."
     for m in z.infolist():
         if unsafe_member(m.filename):
             raise VtonError(f'{zip_path}: member {m.filename!r} would be written outside {target}; '
@@ -216,6 +284,7 @@ def _archive_plan(z: zipfile.ZipFile, zip_path: Path, target: Path, renames: dic
     for m, p in zip(files, paths):
         rel = PurePosixPath(*p.parts[drop:])
         if members and not any(fnmatchcase(str(rel), pattern) for pattern in members): continue
+        if only and not fnmatchcase(str(rel), only): continue
         plan.append((m, Path(target, *(renames.get(f, f) for f in rel.parts[:-1]), rel.name)))
     return plan
 
@@ -237,12 +306,13 @@ def extract_zip(
     renames: dict | None = None, # folder names to change, {old: new}
     members=None, # patterns of the members to extract, after a lone top folder is dropped (default: all)
     max_unpacked: int = MAX_UNPACKED, # the most bytes the selected members may unpack to
+    only: str | None = None, # a pattern the members must match too, e.g. 'test*' for the test split (default: no other)
 ) -> Path:
     "Extract (the `members` patterns of) `zip_path` into `target`, resumably, with safe names, bounded size and free space checked."
     zip_path, target, start = Path(zip_path), Path(target), time.time()
     try:
         with zipfile.ZipFile(zip_path) as z:
-            plan = _archive_plan(z, zip_path, target, renames or {}, members)
+            plan = _archive_plan(z, zip_path, target, renames or {}, members, only)
             if (total := sum(m.file_size for m, _ in plan)) > max_unpacked:
                 raise VtonError(f'{zip_path}: its members would unpack to {_gb(total)}, more than the {_gb(max_unpacked)} allowed '
                                 '(max_unpacked in data_manifest.json); refusing to extract it (a damaged or crafted archive?)')
@@ -256,7 +326,7 @@ def extract_zip(
     except OSError as e:
         raise (storage_error(e, target) or VtonError(f'{target}: extracting {zip_path.name} stopped ({e}); '
                                                      'run the same command again to finish it')) from None
-    (target / DONE_MARKER).touch()
+    (target / done_marker(only)).touch()
     print(f'{zip_path.name}: extracted {len(todo)} files ({_gb(size)}) to {target} in {time.time() - start:.1f} s'
           + (f'; {len(plan) - len(todo)} were already there' if len(plan) > len(todo) else ''))
     return target
@@ -393,6 +463,7 @@ def fetch(
     *,
     force: bool = False, # delete the file, its partial downloads and its extracted folder, and download again
     manifest: dict | None = None, # the manifest (default: the packaged one)
+    only: str | None = None, # for an archive, extract only the members matching this pattern too, e.g. 'test*'
 ) -> Path:
     "Download `name` from the manifest (verified, resumable, idempotent) and return its local path."
     entry = _entry(name, manifest)
@@ -400,7 +471,7 @@ def fetch(
     if force:
         if target != file: shutil.rmtree(target, ignore_errors=True)
         for p in [file, *_leftovers(entry, file)]: p.unlink(missing_ok=True)
-    if target != file and (target / DONE_MARKER).exists(): return target
+    if target != file and any((target / done_marker(o)).exists() for o in {None, only}): return target
     if file.exists():
         try: verify(file, entry, quick=entry['dest'] == 'hub')
         except VtonError as e: print(f'{e}\nDownloading it again.')
@@ -409,7 +480,7 @@ def fetch(
         except OSError as e: raise (storage_error(e, file.parent) or e) from None
         _download(name, entry, file)
     if target == file: return file
-    try: return extract_zip(file, target, entry.get('renames'), entry.get('members'), entry.get('max_unpacked', MAX_UNPACKED))
+    try: return extract_zip(file, target, entry.get('renames'), entry.get('members'), entry.get('max_unpacked', MAX_UNPACKED), only)
     except DamagedArchive as e: raise _quarantine(file, entry, f'is a damaged archive ({e.reason})') from None
 
 # %% ../nbs/01_data.ipynb #00ad2f34

@@ -106,7 +106,7 @@ def load_keypoints(
     path, # an OpenPose `*_keypoints.json` file
 ) -> np.ndarray:
     "Read an OpenPose BODY_25 JSON file as a (25, 3) float array (x, y, confidence) in pixels, of its `main_person`."
-    try: people = [np.asarray(p.get('pose_keypoints_2d', []), dtype=np.float64) for p in json.loads(read_text(path, 'keypoints file'))['people']]
+    try: people = [np.asarray(p.get('pose_keypoints_2d', []), dtype=np.float64) for p in json.loads(read_text(path))['people']]
     except (ValueError, KeyError, TypeError, AttributeError) as e: raise VtonError(f'{path}: not an OpenPose JSON file ({e})') from None
     if not people: raise VtonError(f'{path}: no person detected (`people` is empty); remove this person from the pair list')
     for i, kp in enumerate(people):

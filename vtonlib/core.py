@@ -13,7 +13,7 @@ import torch
 from PIL import Image, ImageOps
 
 # %% auto #0
-__all__ = ['TEMP_SUFFIX', 'PACK_INDEX', 'IMAGE_MODES', 'MAX_PIXELS', 'ORIENTATION', 'VtonError', 'in_colab', 'mount_drive',
+__all__ = ['TEMP_SUFFIX', 'PACK_INDEX', 'MAX_PIXELS', 'IMAGE_MODES', 'ORIENTATION', 'VtonError', 'in_colab', 'mount_drive',
            'persistent_root', 'work_root', 'hub_checkpoints', 'env_dir', 'storage_error', 'storage_errors',
            'atomic_write', 'overwrite', 'remove_stale_temps', 'atomic_save', 'save_image', 'unsafe_member',
            'pack_folder', 'unpack_folder', 'open_image', 'read_image', 'read_text', 'parse_size', 'check_path',
@@ -244,7 +244,6 @@ def unpack_folder(
     return True
 
 # %% ../nbs/00_core.ipynb #e65ca2fe
-IMAGE_MODES = ('1', 'L', 'LA', 'P', 'PA', 'RGB', 'RGBA', 'RGBX', 'CMYK', 'YCbCr', 'LAB', 'HSV')   # 8 bits a channel
 MAX_PIXELS = 80_000_000    # the most pixels (width x height) an image may declare: a 64 MP phone photo passes
 
 @contextmanager
@@ -266,6 +265,7 @@ def open_image(
         raise VtonError(f'{path}: not a readable image ({e}); re-download or remove it') from None
 
 # %% ../nbs/00_core.ipynb #a7a70b1d
+IMAGE_MODES = ('1', 'L', 'LA', 'P', 'PA', 'RGB', 'RGBA', 'RGBX', 'CMYK', 'YCbCr', 'LAB', 'HSV')   # 8 bits a channel
 ORIENTATION = 0x0112       # the EXIF tag that says how to turn the stored pixels for display (1: as stored)
 
 def read_image(

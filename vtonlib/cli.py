@@ -12,7 +12,7 @@ import torch
 import yaml
 from tqdm.auto import tqdm
 
-from .core import VtonError, persistent_root, pick_device, save_image, storage_error
+from .core import VtonError, check_path, parse_size, persistent_root, pick_device, save_image, storage_error
 from .data import fetch, load_manifest, local_path
 from .sample import make_sample_dataset, sample_tryon
 from .preprocess import preprocess, seg13_to_alias7
@@ -26,17 +26,8 @@ from .metrics import METRICS, PROTOCOLS, evaluate, evaluate_runs
 from .compare import collect_samples, export_html, image_grid, plot_losses
 
 # %% auto #0
-__all__ = ['DEMO_RUN', 'QUICK_RUN', 'COMMANDS', 'parse_size', 'load_config', 'sample_conditions', 'write_results',
-           'available_metrics', 'demo_summary', 'run_demo', 'build_parser', 'main']
-
-# %% ../nbs/11_cli.ipynb #9bc95d3b
-def parse_size(text: str, # 'HEIGHTxWIDTH'
-              ) -> tuple[int, int]:
-    "'1024x768' -> (1024, 768): height x width."
-    try:
-        h, w = (int(v) for v in text.lower().split('x'))
-        return h, w
-    except ValueError: raise VtonError(f'size {text!r}: write it as HEIGHTxWIDTH, e.g. 1024x768') from None
+__all__ = ['DEMO_RUN', 'QUICK_RUN', 'COMMANDS', 'load_config', 'sample_conditions', 'write_results', 'available_metrics',
+           'demo_summary', 'run_demo', 'build_parser', 'main']
 
 # %% ../nbs/11_cli.ipynb #576883ba
 def load_config(name_or_path: str, # a key of `CONFIGS`, or a JSON/YAML file
@@ -152,6 +143,10 @@ def run_demo(out=None, # output folder (default: <persistent root>/demo)
     return {'table': table, **art}
 
 # %% ../nbs/11_cli.ipynb #d4118571
+def _path(folder: bool, must_exist: bool = True, what: str = ''):
+    "An argparse `type`: the argument as a `Path`, checked for its kind by `core.check_path`."
+    return lambda text: check_path(text, folder, must_exist, what)
+
 def _add_size(p, default='1024x768'):
     p.add_argument('--size', type=parse_size, default=parse_size(default), help=f'HEIGHTxWIDTH (default {default})')
 
@@ -161,28 +156,28 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest='command', required=True)
     d = sub.add_parser('demo', help='the whole system on the embedded sample, no network or GPU needed')
     d.add_argument('--quick', action='store_true', help=f'the CI-sized run ({QUICK_RUN["persons"]} persons, {QUICK_RUN["steps"]} steps)')
-    d.add_argument('--out', help='output folder (default: <storage root>/demo)')
+    d.add_argument('--out', type=_path(True, False, 'output folder'), help='output folder (default: <storage root>/demo)')
     d.add_argument('--steps', type=int, help=f'training steps (default {DEMO_RUN["steps"]}, or {QUICK_RUN["steps"]} with --quick)')
     d = sub.add_parser('download', help='fetch datasets and weights listed in data_manifest.json')
     d.add_argument('names', nargs='*', help='manifest entries (default: list them)')
     d.add_argument('--force', action='store_true', help='download again even if present')
     d = sub.add_parser('preprocess', help='cache the clothing-agnostic representation of a dataset')
-    d.add_argument('root', help='dataset folder in the VITON-HD layout')
+    d.add_argument('root', type=_path(True, what='dataset root'), help='dataset folder in the VITON-HD layout')
     d.add_argument('--modes', nargs='+', default=['train', 'test'])
     _add_size(d)
     d = sub.add_parser('tryon', help='dress persons in clothes with the Seg -> GMM -> ALIAS pipeline')
-    d.add_argument('root', nargs='?', help='dataset folder in the VITON-HD layout')
-    d.add_argument('out', nargs='?', help='folder for the results')
+    d.add_argument('root', nargs='?', type=_path(True, what='dataset root'), help='dataset folder in the VITON-HD layout')
+    d.add_argument('out', nargs='?', type=_path(True, False, 'results folder'), help='folder for the results')
     d.add_argument('--mode', default='test'); d.add_argument('--pairs', help='pair list (default <mode>_pairs.txt)')
     d.add_argument('--paired', action='store_true', help="each person wears their own cloth")
-    d.add_argument('--alias', '--weights', help='generator weights (default: the official alias_final.pth)')
-    d.add_argument('--photo', help='a photo of a person to dress instead of a dataset (needs the person extra)')
-    d.add_argument('--cloth', help='with --photo: a photo of the garment, on a plain background')
-    d.add_argument('--out', dest='result', help='with --photo: the result image (its inputs go to <result>-inputs/)')
+    d.add_argument('--alias', '--weights', type=_path(False, what='generator weights'), help='generator weights (default: the official alias_final.pth)')
+    d.add_argument('--photo', type=_path(False, what='photo'), help='a photo of a person to dress instead of a dataset (needs the person extra)')
+    d.add_argument('--cloth', type=_path(False, what='garment photo'), help='with --photo: a photo of the garment, on a plain background')
+    d.add_argument('--out', dest='result', type=_path(False, False, 'result image'), help='with --photo: the result image (its inputs go to <result>-inputs/)')
     d.add_argument('--batch-size', type=int, default=4); d.add_argument('--amp', action='store_true')
     _add_size(d)
     d = sub.add_parser('train', help='adversarial training of the ALIAS generator (resumes automatically)')
-    d.add_argument('root', help='dataset folder in the VITON-HD layout')
+    d.add_argument('root', type=_path(True, what='dataset root'), help='dataset folder in the VITON-HD layout')
     d.add_argument('--config', default='vtonlib',
                    help=f'a named config ({", ".join(CONFIGS)}) or a JSON/YAML file')
     d.add_argument('--set', nargs='*', default=[], metavar='KEY=VALUE', help='override config options')
@@ -192,7 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument('--override', action='store_true', help='resume even if the config disagrees with the checkpoint')
     d.add_argument('--break-lock', action='store_true', help='take over a run locked by a process that is gone (another VM)')
     d = sub.add_parser('eval', help='FID / LPIPS / SSIM of a results folder against the real photos')
-    d.add_argument('real'); d.add_argument('fake')
+    d.add_argument('real', type=_path(True, what='real photos')); d.add_argument('fake', type=_path(True, what='results'))
     d.add_argument('--metrics', nargs='+', default=list(METRICS), choices=METRICS)
     d.add_argument('--protocol', default='vtonlib', choices=list(PROTOCOLS))
     d.add_argument('--size', type=parse_size, help='resize both sides to HEIGHTxWIDTH first')
@@ -250,8 +245,9 @@ COMMANDS = {
 def main(argv=None, # the arguments (default: the command line)
         ) -> int:
     "Run `vton`; problems the user can fix (bad input, a full or read-only disk) print one line and exit with status 1."
-    args = build_parser().parse_args(argv)
-    try: COMMANDS[args.command](args)
+    try:
+        args = build_parser().parse_args(argv)     # arguments of the wrong kind raise VtonError here
+        COMMANDS[args.command](args)
     except Exception as e:
         err = e if isinstance(e, VtonError) else storage_error(e, getattr(e, 'filename', None) or Path.cwd())
         if err is None: raise

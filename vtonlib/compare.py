@@ -15,8 +15,9 @@ from .core import VtonError, atomic_write, in_colab, read_image
 from .metrics import images_to_tensor, index_results, list_images, lpips_score, save_figure, split_result, ssim_score
 
 # %% auto #0
-__all__ = ['CROPS', 'UNCROPPED', 'Sample', 'collect_samples', 'crop_box', 'thumbnail', 'sample_scores', 'caption', 'cell_caption',
-           'image_grid', 'read_loss_log', 'plot_losses', 'Gallery', 'show_widget', 'LiveView', 'export_html']
+__all__ = ['CROPS', 'UNCROPPED', 'GALLERY_LIMIT', 'Sample', 'collect_samples', 'crop_box', 'thumbnail', 'sample_scores',
+           'caption', 'cell_caption', 'image_grid', 'read_loss_log', 'plot_losses', 'Gallery', 'show_widget',
+           'LiveView', 'export_html']
 
 # %% ../nbs/10_compare.ipynb #0ad66f57
 @dataclass
@@ -297,6 +298,8 @@ window.addEventListener('load', () => {
   document.getElementById('status').textContent = shown.length + ' of ' + document.images.length + ' images shown';
 });
 '''
+GALLERY_LIMIT = 100   # samples in one HTML gallery unless told otherwise: about 4 MB at six columns
+
 _STYLE = ('body{font-family:sans-serif;margin:1em}table{border-collapse:collapse}'
           'td,th{padding:4px;vertical-align:top;text-align:center;font-size:12px}img{display:block;margin:auto}')
 
@@ -309,19 +312,25 @@ def export_html(
     scores=True, # caption paired results with LPIPS and SSIM; or a function `scores(sample, run)` giving them
     title: str = 'vtonlib gallery', # the page's title
     device=None, # where LPIPS runs; None picks one
+    limit: int | None = GALLERY_LIMIT, # the most samples written, the first ones (the page and a notice name the others); None: all
 ) -> Path:
-    "Write a self-contained HTML gallery of `samples` (the chosen `runs`, `crop`), thumbnails inline."
+    "Write a self-contained HTML gallery of `samples` (the chosen `runs`, `crop`, at most `limit`), thumbnails inline."
     if not samples: raise VtonError('export_html: no samples to show')
+    if limit is not None and limit < 1: raise VtonError(f'export_html: limit={limit}; give at least 1, or None for every sample')
+    samples, left_out = samples[:limit], samples[limit:] if limit else []
+    note = (f'{len(samples)} of {len(samples) + len(left_out)} samples shown; left out ({len(left_out)}, limit={limit}; '
+            f'limit=None writes them all): ' + ', '.join(s.name for s in left_out)) if left_out else ''
     all_runs = list(dict.fromkeys(r for s in samples for r in s.runs))
     runs = list(runs) if runs is not None else all_runs
     columns = [c for c in dict.fromkeys(k for s in samples for k in s.images) if c not in all_runs or c in runs]
     score = (scores if callable(scores) else lambda s, r: sample_scores(s, r, device)) if scores else lambda s, r: None
     cls = {c: f'c{i}' for i, c in enumerate(columns)}
     e = html.escape
+    banner = f'<p id="left-out">{e(note)}</p>' if note else ''
     parts = [f'<!doctype html><html><head><meta charset="utf-8"><title>{e(title)}</title><style>{_STYLE}</style></head>',
              f'<body><h1>{e(title)}</h1><p>crop: {e(crop)}. Show: ' +
              ' '.join(f'<label><input type="checkbox" data-col="{cls[r]}" checked> {e(r)}</label>' for r in runs if r in cls) +
-             '</p><p id="status">loading</p><table><tr><th>sample</th>' +
+             f'</p>{banner}<p id="status">loading</p><table><tr><th>sample</th>' +
              ''.join(f'<th class="{cls[c]}">{e(c)}</th>' for c in columns) + '</tr>']
     for s in samples:
         box = crop_box(s.parse, crop)
@@ -334,4 +343,5 @@ def export_html(
         parts.append('</tr>')
     parts.append(f'</table><script>{_SCRIPT}</script></body></html>\n')
     with atomic_write(path, 'w') as f: f.write(''.join(parts))
+    if note: print(f'{path}: {note[:200]}{" ..." if len(note) > 200 else ""}')
     return Path(path)

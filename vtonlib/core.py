@@ -4,20 +4,21 @@
 
 # %% ../nbs/00_core.ipynb #4e729d58
 from __future__ import annotations
-import errno, json, os, pickle, random, re, shutil, sys, tempfile, time, zipfile
+import codecs, errno, json, os, pickle, random, re, shutil, sys, tempfile, time, zipfile
 from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image
+from PIL import Image, ImageOps
 
 # %% auto #0
-__all__ = ['TEMP_SUFFIX', 'PACK_INDEX', 'IMAGE_MODES', 'VtonError', 'in_colab', 'mount_drive', 'persistent_root', 'work_root',
-           'hub_checkpoints', 'env_dir', 'storage_error', 'storage_errors', 'atomic_write', 'overwrite',
-           'remove_stale_temps', 'atomic_save', 'save_image', 'unsafe_member', 'pack_folder', 'unpack_folder',
-           'read_image', 'file_name_problem', 'plain_name', 'inside', 'checkpoint_problem', 'load_torch',
-           'nonfinite_entries', 'pick_device', 'amp_dtype', 'autocast', 'seed_everything', 'report_environment']
+__all__ = ['TEMP_SUFFIX', 'PACK_INDEX', 'MAX_PIXELS', 'IMAGE_MODES', 'ORIENTATION', 'VtonError', 'in_colab', 'mount_drive',
+           'persistent_root', 'work_root', 'hub_checkpoints', 'env_dir', 'storage_error', 'storage_errors',
+           'atomic_write', 'overwrite', 'remove_stale_temps', 'atomic_save', 'save_image', 'unsafe_member',
+           'pack_folder', 'unpack_folder', 'open_image', 'read_image', 'read_text', 'parse_size', 'check_path',
+           'file_name_problem', 'plain_name', 'inside', 'checkpoint_problem', 'load_torch', 'nonfinite_entries',
+           'pick_device', 'amp_dtype', 'autocast', 'seed_everything', 'report_environment']
 
 # %% ../nbs/00_core.ipynb #862f3bea
 class VtonError(Exception):
@@ -243,23 +244,92 @@ def unpack_folder(
     return True
 
 # %% ../nbs/00_core.ipynb #e65ca2fe
+MAX_PIXELS = 80_000_000    # the most pixels (width x height) an image may declare: a 64 MP phone photo passes
+
+@contextmanager
+def open_image(
+    path, # the image file
+    max_pixels: int = MAX_PIXELS, # the most pixels (width x height) it may declare
+):
+    "Open `path` lazily (its header only); too many pixels, or a file that does not read (also inside the block), raise `VtonError`."
+    try:
+        with Image.open(path) as im:
+            if im.width * im.height > max_pixels:
+                raise VtonError(f'{path}: {im.width}x{im.height} pixels ({im.width * im.height / 1e6:.0f} MP) is over the '
+                                f'{max_pixels / 1e6:.0f} MP that vtonlib opens (a decompression bomb, or a photo to downscale first)')
+            yield im
+    except FileNotFoundError: raise VtonError(f'{path}: file not found') from None
+    except Image.DecompressionBombError as e:
+        raise VtonError(f'{path}: over the pixels that vtonlib opens (a decompression bomb, or a photo to downscale first: {e})') from None
+    except (OSError, SyntaxError, ValueError) as e:
+        raise VtonError(f'{path}: not a readable image ({e}); re-download or remove it') from None
+
+# %% ../nbs/00_core.ipynb #a7a70b1d
 IMAGE_MODES = ('1', 'L', 'LA', 'P', 'PA', 'RGB', 'RGBA', 'RGBX', 'CMYK', 'YCbCr', 'LAB', 'HSV')   # 8 bits a channel
+ORIENTATION = 0x0112       # the EXIF tag that says how to turn the stored pixels for display (1: as stored)
 
 def read_image(
     path, # the image file
     mode: str | None = 'RGB', # PIL mode to convert to; None keeps the file's
+    exif: bool = False, # turn a photo upright by its EXIF orientation (a user's photo); False refuses a turned one (dataset files)
+    max_pixels: int = MAX_PIXELS, # the most pixels it may declare
 ) -> Image.Image:
-    "Open and fully decode an 8-bit image (converted to `mode` unless None); a bad file raises `VtonError`."
+    "Fully decode an 8-bit image (converted to `mode` unless None); a bad, too large or (unless `exif`) turned file raises `VtonError`."
+    with open_image(path, max_pixels) as im:
+        if im.mode not in IMAGE_MODES:
+            raise VtonError(f'{path}: image mode {im.mode} ({"16/32-bit or float" if im.mode[0] in "IF" else "unsupported"}) '
+                            'is not read correctly as 8-bit RGB or grey; convert it to 8-bit RGB (or a palette PNG for parse maps)')
+        im.load()
+        if (turn := im.getexif().get(ORIENTATION, 1)) in range(2, 9):
+            if not exif:
+                raise VtonError(f'{path}: its EXIF orientation ({turn}) asks to turn or mirror it for display; dataset files are '
+                                'read as stored, as their parse and keypoints must be: if those fit the stored pixels remove the '
+                                'tag, else store the photo upright (PIL.ImageOps.exif_transpose) and redo its parse and keypoints')
+            im = ImageOps.exif_transpose(im)
+        return im.convert(mode) if mode and im.mode != mode else im.copy()
+
+# %% ../nbs/00_core.ipynb #3a72008e
+def read_text(
+    path, # the text file
+    what: str = 'file', # what it is, for messages, e.g. 'pair list'
+) -> str:
+    "The text of `path`: UTF-8 with or without a byte-order mark, or UTF-16 with one; a problem raises a one-line `VtonError`."
+    path = Path(path)
+    if path.is_dir(): raise VtonError(f'{path}: a folder, not a {what}; give the file itself')
     try:
-        with Image.open(path) as im:
-            if im.mode not in IMAGE_MODES:
-                raise VtonError(f'{path}: image mode {im.mode} ({"16/32-bit or float" if im.mode[0] in "IF" else "unsupported"}) '
-                                'is not read correctly as 8-bit RGB or grey; convert it to 8-bit RGB (or a palette PNG for parse maps)')
-            im.load()
-            return im.convert(mode) if mode and im.mode != mode else im.copy()
-    except FileNotFoundError: raise VtonError(f'{path}: file not found') from None
-    except (OSError, SyntaxError, ValueError) as e:
-        raise VtonError(f'{path}: not a readable image ({e}); re-download or remove it') from None
+        with storage_errors(path): data = path.read_bytes()
+    except FileNotFoundError: raise VtonError(f'{path}: {what} not found') from None
+    except OSError as e: raise VtonError(f'{path}: unreadable {what} ({e})') from None
+    try: return data.decode('utf-16' if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else 'utf-8-sig')
+    except UnicodeDecodeError as e: raise VtonError(f'{path}: unreadable {what}: not UTF-8 text ({e}); save it as UTF-8') from None
+
+# %% ../nbs/00_core.ipynb #dadf8e63
+def parse_size(
+    text: str, # 'HEIGHTxWIDTH', e.g. '1024x768'
+) -> tuple[int, int]:
+    "'1024x768' -> (1024, 768): height x width, two positive whole numbers; anything else raises `VtonError`."
+    try: h, w = (int(v) for v in text.lower().split('x'))
+    except ValueError: h = w = 0
+    if min(h, w) < 1: raise VtonError(f'size {text!r}: write it as HEIGHTxWIDTH, e.g. 1024x768')
+    return h, w
+
+# %% ../nbs/00_core.ipynb #aee6f8cb
+def check_path(
+    path, # the path given
+    folder: bool, # True: a folder is expected; False: a file
+    must_exist: bool = True, # False: it may be made later (what already exists of it must then allow that)
+    what: str = '', # what it is for, named in the message, e.g. 'results folder'
+) -> Path:
+    "`path` when it is (or, unless `must_exist`, can become) a folder or a file as asked; else a one-line `VtonError`."
+    path, (kind, other) = Path(path), ('folder', 'file') if folder else ('file', 'folder')
+    where = f' ({what})' if what else ''
+    if path.exists():
+        if path.is_dir() != folder: raise VtonError(f'{path}: a {other}, not a {kind}{where}; give a {kind}')
+        return path
+    if must_exist: raise VtonError(f'{path}: no such {kind}{where}')
+    if (made := next((p for p in path.parents if p.exists()), None)) is not None and not made.is_dir():
+        raise VtonError(f'{path}: cannot be made{where}, as {made} is a file')
+    return path
 
 # %% ../nbs/00_core.ipynb #66a7eafc
 _CONTROL = re.compile(r'[\x00-\x1f\x7f-\x9f\u2028\u2029]')

@@ -12,8 +12,8 @@ import torch
 from tqdm.auto import tqdm
 
 import vtonlib
-from .core import (TEMP_SUFFIX, VtonError, checkpoint_problem, file_name_problem, hub_checkpoints, persistent_root, storage_error, unsafe_member,
-                          work_root)
+from .core import (TEMP_SUFFIX, VtonError, checkpoint_problem, file_name_problem, hub_checkpoints, persistent_root, read_text,
+                          storage_error, unsafe_member, work_root)
 
 # %% auto #0
 __all__ = ['SOURCE_FIELDS', 'ENTRY_KEYS', 'OPTIONAL_KEYS', 'FORMATS', 'ROOTS', 'DONE_MARKER', 'MAX_UNPACKED', 'RETRIES',
@@ -489,15 +489,11 @@ IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png')
 def read_pairs(
     path, # the pair list, like test_pairs.txt
 ) -> list[tuple[str, str]]:
-    "Read a VITON-HD pair list (`person.jpg cloth.jpg` per line) into (person, cloth) tuples of plain file names."
-    path = Path(path)
-    try: lines = path.read_text(encoding='utf-8').split('\n')
-    except FileNotFoundError: raise VtonError(f'{path}: pair list not found; check the dataset root or pass pairs=') from None
-    except (OSError, UnicodeDecodeError) as e: raise VtonError(f'{path}: unreadable pair list ({e})') from None
+    "Read a VITON-HD pair list (`person.jpg cloth.jpg` per line; blank and `#` lines skipped) into (person, cloth) tuples of plain file names."
     pairs = []
-    for number, line in enumerate(lines, 1):
+    for number, line in enumerate(read_text(path, 'pair list').split('\n'), 1):
         line = line.removesuffix('\r')
-        if not line.strip(' \t'): continue
+        if not line.strip(' \t') or line.lstrip(' \t').startswith('#'): continue
         fields = re.split(r'[ \t]+', line.strip(' \t'))
         if len(fields) != 2 or not all(f.lower().endswith(IMAGE_SUFFIXES) for f in fields):
             raise VtonError(f'{path}, line {number}: expected "person.jpg cloth.jpg", got {line!r}; fix or remove that line')

@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_metrics.ipynb #50e84d57
 from __future__ import annotations
-import csv, functools, hashlib, math, re, warnings
+import csv, functools, hashlib, math, re, warnings, zipfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +15,7 @@ from PIL import Image
 from tqdm.auto import tqdm
 
 import vtonlib.data
-from .core import VtonError, atomic_write, pick_device, read_image, work_root
+from .core import VtonError, atomic_write, open_image, pick_device, read_image, work_root
 
 # %% auto #0
 __all__ = ['PROTOCOLS', 'METRICS', 'IMAGE_EXTENSIONS', 'REGION_LABELS', 'REGION_METRICS', 'HEADERS', 'FORMATS', 'Protocol',
@@ -131,14 +131,14 @@ def match_pairs(
 def check_images(
     paths, # the image files (at least one)
 ) -> tuple[int, int] | None:
-    "The common (H, W) of `paths`, or None when sizes differ; `VtonError` naming unreadable or non-RGB files."
+    "The common (H, W) of `paths`, or None when sizes differ; `VtonError` naming unreadable, too large or non-RGB files."
     sizes, bad, modes = {}, [], []
     for p in paths:
         try:
-            with Image.open(p) as im: sizes[p], mode = (im.height, im.width), im.mode
-        except (OSError, SyntaxError, ValueError): bad.append(p); continue
+            with open_image(p) as im: sizes[p], mode = (im.height, im.width), im.mode
+        except VtonError as e: bad.append((p, e)); continue
         if mode != 'RGB': modes.append(f'{p.name} ({mode})')
-    if bad: raise VtonError(f'{paths[0].parent}: not readable images: {_few(bad)}; re-create or remove them')
+    if bad: raise VtonError(f'{paths[0].parent}: not readable images: {_few(p for p, _ in bad)}; re-create or remove them (the first: {bad[0][1]})')
     if modes: raise VtonError(f'{paths[0].parent}: not RGB: {_few(modes)}; convert them, e.g. '
                               "Image.open(p).convert('RGB').save(p)")
     counts = Counter(sizes.values())
@@ -148,7 +148,7 @@ def _size_problem(paths) -> str:
     "Which files of `paths` differ from the most common size."
     sizes = {}
     for p in paths:
-        with Image.open(p) as im: sizes[p] = (im.height, im.width)
+        with open_image(p) as im: sizes[p] = (im.height, im.width)
     common = Counter(sizes.values()).most_common(1)[0][0]
     odd = [f'{p.name} ({h}x{w})' for p, (h, w) in sizes.items() if (h, w) != common]
     return f'{paths[0].parent}: images of different sizes: {_few(odd)} differ from {common[0]}x{common[1]}'
@@ -279,11 +279,23 @@ def _stats_file(paths, size, cache_dir) -> Path:
     cache_dir = Path(cache_dir) if cache_dir else work_root() / 'fid_stats'
     return cache_dir / f'{paths[0].parent.name}-{stats_key(paths, size, _weights_key("inception"))}.npz'
 
-def _save_stats(path: Path, stats: FeatureStats):
-    with atomic_write(path) as f: np.savez(f, mu=stats.mean, sigma=stats.cov, root=sqrt_factor(stats.cov), n=stats.n)
+def _save_stats(path: Path, stats: FeatureStats) -> tuple:
+    "Cache (mu, sigma, root) of `stats` at `path`, and return them."
+    mu, sigma, root = stats.mean, stats.cov, sqrt_factor(stats.cov)
+    with atomic_write(path) as f: np.savez(f, mu=mu, sigma=sigma, root=root, n=stats.n)
+    return mu, sigma, root
 
-def _load_stats(path: Path):
-    with np.load(path) as f: return f['mu'], f['sigma'], f['root']
+def _load_stats(path: Path) -> tuple | None:
+    "(mu, sigma, root) cached at `path`; None when there is no cache, or (with a notice) when it is damaged."
+    if not path.exists(): return None
+    try:
+        with np.load(path) as f: mu, sigma, root = f['mu'], f['sigma'], f['root']
+        if mu.ndim != 1 or sigma.shape != (len(mu),) * 2 or root.ndim != 2 or len(root) != len(mu): raise ValueError('arrays of the wrong shapes')
+        if not all(np.isfinite(a).all() for a in (mu, sigma, root)): raise ValueError('values that are not finite')
+    except (OSError, EOFError, KeyError, ValueError, TypeError, AttributeError, zipfile.BadZipFile) as e:
+        print(f'notice: {path}: damaged cache of FID statistics ({type(e).__name__}: {e}); computing them again')
+        return None
+    return mu, sigma, root
 
 # %% ../nbs/09_metrics.ipynb #47799fb5
 @torch.no_grad()
@@ -357,7 +369,8 @@ def evaluate(
     _check_sizes(reals, fakes, fid_size, pair_size, want_fid, paired)
     device = pick_device(device)
     cache = _stats_file(reals, fid_size, cache_dir) if want_fid else None
-    stats = {'real': FeatureStats() if want_fid and not cache.exists() else None,
+    cached = _load_stats(cache) if want_fid else None
+    stats = {'real': FeatureStats() if want_fid and cached is None else None,
              'fake': FeatureStats() if want_fid else None}
     scores = {m: [] for m in paired}
     if paired:
@@ -376,8 +389,7 @@ def evaluate(
                 stats[k].update(inception_features(load_images(paths[i:i + batch_size], fid_size), device))
     out = {}
     if want_fid:
-        if stats['real']: _save_stats(cache, stats['real'])
-        mu, sigma, root = _load_stats(cache)
+        mu, sigma, root = cached or _save_stats(cache, stats['real'])
         out['fid'] = frechet_distance(mu, sigma, stats['fake'].mean, stats['fake'].cov, root)
     if 'lpips' in scores:
         s, k = np.concatenate(scores['lpips']), proto.lpips_chunk or len(reals)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image, ImageOps
+from PIL import Image
 from scipy import ndimage
 from torch.nn import functional as F
 
@@ -245,7 +245,7 @@ def read_photo(
     path, # a photo (JPEG, PNG, ...)
 ) -> Image.Image:
     "The RGB photo at `path`, turned upright by its EXIF orientation; a too small one raises `VtonError`."
-    image = ImageOps.exif_transpose(read_image(path))
+    image = read_image(path, exif=True)
     if min(image.size) < MIN_PHOTO_SIDE:
         raise VtonError(f'{path}: the photo is {image.width}x{image.height}; use one at least {MIN_PHOTO_SIDE} px on its short side')
     return image

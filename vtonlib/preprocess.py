@@ -12,13 +12,16 @@ import torch
 from PIL import Image, ImageDraw
 from tqdm.auto import tqdm
 
-from .core import VtonError, atomic_write, read_image, save_image
+from .core import VtonError, atomic_write, read_image, read_text, save_image
+
+log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['SEG_GROUPS', 'SEG_NAMES', 'ALIAS_GROUPS', 'ALIAS_NAMES', 'TORSO_JOINTS', 'log', 'lip_to_seg13', 'onehot',
-           'seg13_to_alias7', 'require_torso', 'load_keypoints', 'scale_keypoints', 'parse_agnostic', 'grey_mask',
-           'apply_grey', 'image_agnostic', 'person_paths', 'resize_to', 'read_parse', 'require_same_size',
-           'load_person', 'cache_dir', 'source_signature', 'load_index', 'read_cached', 'preprocess']
+__all__ = ['log', 'SEG_GROUPS', 'SEG_NAMES', 'ALIAS_GROUPS', 'ALIAS_NAMES', 'TORSO_JOINTS', 'MAIN_PERSON_MARGIN', 'lip_to_seg13',
+           'onehot', 'seg13_to_alias7', 'require_torso', 'torso_area', 'main_person', 'load_keypoints',
+           'scale_keypoints', 'parse_agnostic', 'grey_mask', 'apply_grey', 'image_agnostic', 'person_paths',
+           'resize_to', 'read_parse', 'require_same_size', 'load_person', 'cache_dir', 'source_signature', 'load_index',
+           'read_cached', 'preprocess']
 
 # %% ../nbs/02_preprocess.ipynb #6371f6b5
 SEG_GROUPS = [[0, 10], [1, 2], [4, 13], [5, 6, 7], [9, 12], [14], [15], [16], [17], [18], [19], [8], [3, 11]]
@@ -69,21 +72,51 @@ def require_torso(
     if missing: raise VtonError(f'{source}: {", ".join(missing)} not detected; VITON-HD needs the '
                                 'shoulders and hips, so remove this person from the pair list')
 
+# %% ../nbs/02_preprocess.ipynb #a801c7a0
+MAIN_PERSON_MARGIN = 2.0   # the main person's torso is at least this many times larger than anyone else's
+
+def torso_area(
+    kp: np.ndarray, # (25, 3) BODY_25 keypoints
+) -> float:
+    "The area in pixels of the quadrilateral right shoulder, left shoulder, left hip, right hip; 0 when one is undetected."
+    if any(_undetected(kp[j]) for j in TORSO_JOINTS): return 0.0
+    x, y = kp[[2, 5, 12, 9], 0], kp[[2, 5, 12, 9], 1]
+    return float(abs(x @ np.roll(y, -1) - y @ np.roll(x, -1)) / 2)
+
+def main_person(
+    people: list, # (25, 3) BODY_25 keypoints of each person detected
+    source='keypoints', # the keypoints file, named in messages
+) -> int:
+    "Which of `people` to dress: the largest torso, at least `MAIN_PERSON_MARGIN` times any other (logged); else `VtonError`."
+    areas = sorted(((torso_area(kp), i) for i, kp in enumerate(people)), reverse=True)
+    (first, i), second = areas[0], areas[1][0] if len(areas) > 1 else 0.0
+    if first == 0 and len(people) > 1:
+        raise VtonError(f'{source}: none of its {len(people)} persons has both shoulders and hips detected; VITON-HD needs them, '
+                        'so remove this person from the pair list')
+    if second * MAIN_PERSON_MARGIN > first:
+        raise VtonError(f'{source}: {len(people)} persons detected, the two largest of similar size (torso {first:.0f} and {second:.0f} '
+                        'pixels), so whom to dress is unclear; crop the photo to that person and run OpenPose again, or remove it from the pair list')
+    if len(people) > 1:
+        log.warning('%s: %d persons detected; dressing person %d, the largest torso (%s)', source, len(people), i,
+                    f'{first / second:.1f} times the next' if second else 'the only one with shoulders and hips')
+    return i
+
 # %% ../nbs/02_preprocess.ipynb #265fb435
 def load_keypoints(
     path, # an OpenPose `*_keypoints.json` file
 ) -> np.ndarray:
-    "Read an OpenPose BODY_25 JSON file as a (25, 3) float array (x, y, confidence) in pixels."
-    try: people = json.loads(Path(path).read_text())['people']
-    except FileNotFoundError: raise VtonError(f'{path}: file not found') from None
-    except (ValueError, KeyError, TypeError) as e: raise VtonError(f'{path}: not an OpenPose JSON file ({e})') from None
+    "Read an OpenPose BODY_25 JSON file as a (25, 3) float array (x, y, confidence) in pixels, of its `main_person`."
+    try: people = [np.asarray(p.get('pose_keypoints_2d', []), dtype=np.float64) for p in json.loads(read_text(path))['people']]
+    except (ValueError, KeyError, TypeError, AttributeError) as e: raise VtonError(f'{path}: not an OpenPose JSON file ({e})') from None
     if not people: raise VtonError(f'{path}: no person detected (`people` is empty); remove this person from the pair list')
-    kp = np.asarray(people[0].get('pose_keypoints_2d', []), dtype=np.float64)
-    if kp.size != 75: raise VtonError(f'{path}: expected 75 BODY_25 numbers in pose_keypoints_2d, found {kp.size}')
-    kp = kp.reshape(25, 3)
-    if not np.isfinite(kp).all():
-        raise VtonError(f'{path}: keypoints {sorted(set(np.nonzero(~np.isfinite(kp))[0].tolist()))} are NaN or infinite; '
-                        're-run OpenPose on this photo or remove this person from the pair list')
+    for i, kp in enumerate(people):
+        who = f'people[{i}]: ' if len(people) > 1 else ''
+        if kp.size != 75: raise VtonError(f'{path}: {who}expected 75 BODY_25 numbers in pose_keypoints_2d, found {kp.size}')
+        people[i] = kp = kp.reshape(25, 3)
+        if not np.isfinite(kp).all():
+            raise VtonError(f'{path}: {who}keypoints {sorted(set(np.nonzero(~np.isfinite(kp))[0].tolist()))} are NaN or infinite; '
+                            're-run OpenPose on this photo or remove this person from the pair list')
+    kp = people[main_person(people, path)]
     require_torso(kp, path)
     return kp
 
@@ -231,8 +264,6 @@ def load_person(
     return resize_to(image, size, Image.BILINEAR), resize_to(parse, size, Image.NEAREST), kp
 
 # %% ../nbs/02_preprocess.ipynb #3c6351b0
-log = logging.getLogger(__name__)
-
 def cache_dir(
     root, # the dataset root
     mode='train', # the split: 'train' or 'test'

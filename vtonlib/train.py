@@ -6,6 +6,8 @@
 from __future__ import annotations
 import copy, csv, dataclasses, functools, hashlib, itertools, json, logging, os, random, resource, shutil, time, warnings
 from contextlib import nullcontext
+from numbers import Integral, Real
+from typing import get_args, get_origin, get_type_hints
 from pathlib import Path
 
 import numpy as np
@@ -21,27 +23,81 @@ from tqdm.auto import tqdm
 
 from fastcore.basics import patch
 
-from .core import (VtonError, amp_dtype, atomic_write, autocast, persistent_root, pick_device, save_image,
-                          seed_everything, storage_errors, work_root)
-from .networks import ALIASGenerator
+from .core import (VtonError, amp_dtype, atomic_write, autocast, check_path, parse_size, persistent_root, pick_device,
+                          read_text, save_image, seed_everything, storage_errors, work_root)
+from .networks import _UPSAMPLING_SCALES, ALIASGenerator
 from .pretrained import load_pretrained, load_strict, read_state_dict
 from .pipeline import Guarded, alias_inputs, collate_readable
 from .conditions import (ConditionDataset, cached_conditions, condition_key, frozen_networks,
                                 precompute_conditions)
 from .checkpoint import CheckpointStore, RunLock, adam_state, state_nbytes
 from .discriminator import CONDITION_CHANNELS, DROPOUT_AT, MultiScaleDiscriminator, discriminator_input
-from .losses import PENALTIES, GANLoss, VGGPerceptualLoss, feature_matching_loss, gradient_penalty, r1_penalty
+from .losses import GAN_MODES, PENALTIES, GANLoss, VGGPerceptualLoss, feature_matching_loss, gradient_penalty, r1_penalty
 from .dataset import VITONDataset
 
 # %% auto #0
-__all__ = ['AMP_MODES', 'CONFIGS', 'log', 'SAMPLE_HEIGHT', 'LOG_ROW_BYTES', 'RUN_FILE_BYTES', 'LOSS_TERMS', 'LOG_EXTRA',
-           'RESUME_FREE', 'TrainConfig', 'named_config', 'rng_state', 'set_rng_state', 'ResumableSampler', 'DataStream',
-           'build_generator', 'build_discriminator', 'checkpoint_top_blocks', 'lr_factor', 'ema_decay_at', 'update_ema',
-           'init_distributed', 'config_changes', 'set_deterministic', 'Trainer', 'training_set']
+__all__ = ['AMP_MODES', 'OPTION_RANGES', 'OPTION_CHOICES', 'PATH_OPTIONS', 'CONFIGS', 'log', 'SAMPLE_HEIGHT', 'LOG_ROW_BYTES',
+           'RUN_FILE_BYTES', 'LOSS_TERMS', 'LOG_EXTRA', 'RESUME_FREE', 'TrainConfig', 'named_config', 'rng_state',
+           'set_rng_state', 'ResumableSampler', 'DataStream', 'build_generator', 'build_discriminator',
+           'checkpoint_top_blocks', 'lr_factor', 'ema_decay_at', 'update_ema', 'init_distributed', 'config_changes',
+           'set_deterministic', 'Trainer', 'training_set']
 
-# %% ../nbs/08_train.ipynb #e0c013d0
+# %% ../nbs/08_train.ipynb #83abb7a9
 AMP_MODES = {'auto': None, 'off': None, 'fp16': torch.float16, 'bf16': torch.bfloat16}   # 'auto' asks core.amp_dtype
 
+_COUNT, _NON_NEGATIVE = (lambda v: v >= 1, 'at least 1'), (lambda v: v >= 0, 'at least 0')
+OPTION_RANGES = {   # option -> (test, what it must be); the test applies to each number of a list
+    **dict.fromkeys(('size', 'ngf', 'gp_every', 'batch_size', 'accum_steps', 'ndf', 'n_layers', 'num_D', 'ckpt_every',
+                     'ckpt_slots', 'keep_every', 'sample_every', 'max_nonfinite'), _COUNT),
+    **dict.fromkeys(('unpaired_from', 'lambda_adv', 'lambda_l1', 'lambda_vgg', 'lambda_fm', 'lambda_gp', 'lr_g', 'lr_d', 'steps',
+                     'num_workers'), _NON_NEGATIVE),    # a learning rate of 0 freezes that network
+    'lr_decay_start': (lambda v: 0 <= v <= 1, 'in [0, 1]'),
+    **dict.fromkeys(('betas', 'ema_decay', 'dropout'), (lambda v: 0 <= v < 1, 'in [0, 1)')),
+    'seed': (lambda v: 0 <= v < 2**32, 'in [0, 2**32)'),
+}
+OPTION_CHOICES = {'num_upsampling_layers': tuple(_UPSAMPLING_SCALES), 'condition': tuple(CONDITION_CHANNELS), 'gan_mode': GAN_MODES,
+                  'penalty': PENALTIES, 'dropout_at': DROPOUT_AT, 'amp': tuple(AMP_MODES)}
+PATH_OPTIONS = {'data_root': True, 'cond_dir': True, 'unpaired_cond_dir': True, 'run_dir': True, 'init': False}   # True: a folder
+_KINDS = {bool: 'true or false (unquoted)', int: 'a whole number', float: 'a number', str: 'text'}
+_LISTS = {int: 'whole numbers', float: 'numbers'}
+
+def _as_kind(value, kind):
+    "`value` as `kind` (bool, int, float or str), or None when it is not one; a float may be written as text."
+    if kind is bool or isinstance(value, bool): return value if kind is bool and isinstance(value, bool) else None
+    if kind is int: return int(value) if isinstance(value, Integral) else None
+    if kind is float:
+        try: value = float(value) if isinstance(value, (str, Real)) else None
+        except ValueError: return None
+        return value if value is not None and np.isfinite(value) else None
+    return str(value) if isinstance(value, (str, os.PathLike)) else None
+
+def _option(
+    name: str, # the option
+    value, # its value as given (from Python, JSON or YAML)
+    kind, # the field's type: bool, int, float, str, or a tuple of int or float
+):
+    "`value` as option `name` of type `kind`, in `OPTION_RANGES` and `OPTION_CHOICES`; else a one-line `VtonError`."
+    test, bound = OPTION_RANGES.get(name, (lambda v: True, ''))
+    if get_origin(kind) is tuple:
+        item, *more = get_args(kind)
+        n = None if more == [...] else len(more) + 1                        # None: any length
+        if isinstance(value, str) and kind == tuple[int, int]:
+            try: value = parse_size(value)                                  # HEIGHTxWIDTH, as on the command line
+            except VtonError: pass
+        if n is None and isinstance(value, Real): value = [value]           # one step where a list of steps is expected
+        got = tuple(_as_kind(v, item) for v in value) if isinstance(value, (list, tuple)) and len(value) == (n or len(value)) else None
+        ok = got is not None and None not in got and all(map(test, got))
+        expected = (f'a list of {f"{n} " if n else ""}{_LISTS[item]}' + (' (or HEIGHTxWIDTH)' if kind == tuple[int, int] else '')
+                    + (f', each {bound}' if bound else ''))
+    else:
+        got = _as_kind(value, kind)
+        ok = got is not None and test(got) and got in OPTION_CHOICES.get(name, (got,))
+        expected = f'one of {list(OPTION_CHOICES[name])}' if name in OPTION_CHOICES else f'{_KINDS[kind]} {bound}'.strip()
+    if not ok: raise VtonError(f'{name} = {value!r}: expected {expected}')
+    if name in PATH_OPTIONS and got not in ('', 'scratch', 'pretrained'): check_path(got, PATH_OPTIONS[name], must_exist=False, what=name)
+    return got
+
+# %% ../nbs/08_train.ipynb #e0c013d0
 @dataclasses.dataclass
 class TrainConfig:
     "Everything that defines a training run; saved with every checkpoint."
@@ -52,7 +108,7 @@ class TrainConfig:
     unpaired_cond_dir: str = ''      # condition cache of those pairs (`precompute_conditions` with paired=False)
     run_name: str = 'alias'          # the run's folder name under the persistent root's runs/
     run_dir: str = ''                # default: persistent_root()/'runs'/run_name
-    size: tuple = (1024, 768)        # (height, width)
+    size: tuple[int, int] = (1024, 768)  # (height, width)
     ngf: int = 64                    # generator width (channels of its first level)
     num_upsampling_layers: str = 'most' # generator depth: 'normal', 'more' or 'most' (the official 1024x768)
     condition: str = 'more_features' # discriminator conditioning: 'image' | 'more_features'
@@ -68,7 +124,7 @@ class TrainConfig:
     accum_steps: int = 4             # micro-batches accumulated per optimizer step
     lr_g: float = 1e-4               # generator learning rate
     lr_d: float = 4e-4               # discriminator learning rate (TTUR: 4x the generator's)
-    betas: tuple = (0.0, 0.9)        # Adam's (beta1, beta2) for both networks
+    betas: tuple[float, float] = (0.0, 0.9)  # Adam's (beta1, beta2) for both networks
     steps: int = 0                   # the run's horizon for the learning-rate decay (0: the step `fit` trains to)
     lr_decay_start: float = 0.5      # fraction of `steps` after which both rates fall linearly to zero (1: constant)
     ema_decay: float = 0.999         # generator weight averaging, warmed up (0: off)
@@ -86,28 +142,20 @@ class TrainConfig:
     seed: int = 0                    # weights, data order and noise
     ckpt_every: int = 500            # optimizer steps between checkpoints
     ckpt_slots: int = 2              # training states kept, overwritten in turn (see `checkpoint.CheckpointStore`)
-    keep_every: tuple = ()           # steps kept for good, e.g. (15000, 26000)
+    keep_every: tuple[int, ...] = ()  # steps kept for good, e.g. (15000, 26000)
     sample_every: int = 500          # optimizer steps between sample grids
     max_nonfinite: int = 10          # this many non-finite steps in a row stop the run
     num_workers: int = 2             # data-loading processes
     device: str = ''                 # '' picks CUDA when available
 
     def __post_init__(self):
-        for f in dataclasses.fields(self):
-            if isinstance(f.default, tuple): setattr(self, f.name, tuple(getattr(self, f.name)))
         if self.amp is False: self.amp = 'off'                     # YAML reads a bare `off` as false
-        for name, allowed in (('condition', tuple(CONDITION_CHANNELS)), ('amp', tuple(AMP_MODES)), ('penalty', PENALTIES),
-                              ('dropout_at', DROPOUT_AT)):
-            if getattr(self, name) not in allowed:
-                raise VtonError(f'TrainConfig: {name} must be one of {list(allowed)}, not {getattr(self, name)!r}')
-        if not (0 <= self.lr_decay_start <= 1 and 0 <= self.ema_decay < 1):
-            raise VtonError(f'TrainConfig: lr_decay_start must lie in [0, 1] and ema_decay in [0, 1), '
-                            f'not {self.lr_decay_start} and {self.ema_decay}')
+        for name, kind in get_type_hints(TrainConfig).items(): setattr(self, name, _option(name, getattr(self, name), kind))
         if self.compile and self.grad_checkpoint:
-            raise VtonError('TrainConfig: compile=True and grad_checkpoint=True cannot be combined (torch.compile '
+            raise VtonError('compile=True and grad_checkpoint=True cannot be combined (torch.compile '
                             'cannot trace the checkpointed blocks); set one of them to False')
         if self.lambda_fm and self.dropout and self.dropout_at == 'inner':
-            raise VtonError(f"TrainConfig: feature matching (lambda_fm={self.lambda_fm}) with dropout_at='inner' would "
+            raise VtonError(f"feature matching (lambda_fm={self.lambda_fm}) with dropout_at='inner' would "
                             "match dropout noise; set dropout_at='last', dropout=0 or lambda_fm=0")
 
     @property
@@ -127,19 +175,19 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, d: dict, source='config'):
-        "Build a config from a dict; an unknown key raises `VtonError` naming it and `source`."
+        "Build a config from a dict; an unknown key or a bad value raises a one-line `VtonError` naming it and `source`."
         known = {f.name for f in dataclasses.fields(cls)}
         for k in d:
             if k not in known:
                 raise VtonError(f'{source}: unknown training option {k!r}; valid options are {sorted(known)}')
-        return cls(**d)
+        try: return cls(**d)
+        except VtonError as e: raise VtonError(f'{source}: {e}') from None
 
     @classmethod
     def load(cls, path):
-        "Read a config from a JSON or YAML file."
+        "Read a config from a JSON or YAML file (a byte-order mark and Windows line ends are fine)."
         path = Path(path)
-        try: d = yaml.safe_load(path.read_text())   # YAML is a superset of JSON
-        except FileNotFoundError: raise VtonError(f'{path}: config file not found') from None
+        try: d = yaml.safe_load(read_text(path, 'config file'))   # YAML is a superset of JSON
         except yaml.YAMLError as e: raise VtonError(f'{path}: not valid JSON/YAML ({e})') from None
         if not isinstance(d, dict): raise VtonError(f'{path}: expected a mapping of training options')
         return cls.from_dict(d, source=str(path))

@@ -113,7 +113,7 @@ def alias_options(
     say=warnings.warn, # how a statement of what was assumed is reported
 ) -> dict:
     "ALIAS's `size`, `ngf` and `num_upsampling_layers` for weights `path`: the caller's, checked against its provenance record, which fills what the caller left out."
-    ngf, record = sd['conv_0.weight'].shape[0] // 16, read_provenance(path)
+    ngf, record = sd['conv_0.weight'].shape[0] // 16 if 'conv_0.weight' in sd else 64, read_provenance(path)
     depth = 'most' if 'up_4.conv_0.bias' in sd else 'more'            # 'normal' has the keys of 'more'
     if record is None:
         assumed = ([] if num_upsampling_layers or depth == 'most' else ["num_upsampling_layers='more' (its keys fit 'normal' too)"]) \

@@ -10,7 +10,7 @@ from pathlib import Path
 import torch
 from fastcore.basics import patch
 
-from .core import (VtonError, atomic_save, atomic_write, checkpoint_problem, load_torch, nonfinite_entries, overwrite,
+from .core import (VtonError, atomic_write, checkpoint_problem, load_torch, nonfinite_entries, overwrite,
                           remove_stale_temps, storage_errors)
 from .pretrained import write_provenance
 
@@ -236,6 +236,15 @@ class CheckpointStore:
         return remove_stale_temps(self.run_dir) if self.run_dir.is_dir() else []
 
 # %% ../nbs/08a_checkpoint.ipynb #82e0aea8
+def _write_in_place(
+    path: Path, # the file to write
+    write, # called with the open file; writes the content
+):
+    "Write `path`: a new (or empty) file atomically, an existing one in place (the same file: on Drive no copy is trashed)."
+    if path.exists() and path.stat().st_size: overwrite(path, write)
+    else:
+        with atomic_write(path) as f: write(f)
+
 @patch
 def export(self: CheckpointStore,
     generator: dict, # the generator's state dict, in the official layout
@@ -245,8 +254,7 @@ def export(self: CheckpointStore,
     "Write the generator export of `step` (its provenance record first); one already there (a step trained again) is overwritten in place."
     path = self.export_path(step)
     if provenance is not None: write_provenance(path, {**provenance, 'step': step})
-    if path.exists(): overwrite(path, lambda f: torch.save(generator, f))   # in place: Drive trashes no copy
-    else: atomic_save(generator, path)
+    _write_in_place(path, lambda f: torch.save(generator, f))
     return path
 
 @patch
@@ -264,7 +272,7 @@ def save(self: CheckpointStore,
     if generator is not None and step in self.keep_every: self.export(generator, step, provenance)
     slot = min(self._held, key=lambda i: -1 if self._held[i] is None else self._held[i])
     self._held[slot] = None                                     # until the write completes, the slot holds no state
-    overwrite(self.slot_path(slot), lambda f: torch.save(state, f))
+    _write_in_place(self.slot_path(slot), lambda f: torch.save(state, f))
     self._held[slot] = step
     if not self.had_states():
         with atomic_write(self.run_dir / STATES_RECORD, 'w') as f: json.dump({'first_state': step}, f)

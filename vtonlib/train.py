@@ -5,7 +5,7 @@
 # %% ../nbs/08_train.ipynb #877b86f0
 from __future__ import annotations
 import copy, csv, dataclasses, functools, hashlib, itertools, json, logging, os, random, resource, shutil, time, warnings
-from contextlib import nullcontext
+from contextlib import nullcontext, suppress
 from pathlib import Path
 
 import numpy as np
@@ -569,13 +569,13 @@ def log_path(self: Trainer) -> Path:
     where = hashlib.sha256(str(self.run_dir.absolute()).encode()).hexdigest()[:8]
     return work_root() / 'logs' / f'{self.cfg.run_name}-{where}.csv'
 
-def _write_rows(path: Path, columns, rows, mode: str = 'w'):
-    "Write (mode 'w', atomically, with a header) or append (mode 'a', flushed to disk) CSV `rows` to `path`."
+def _write_rows(path: Path, columns, rows, mode: str = 'w', sync: bool = False):
+    "Write (mode 'w', atomically, with a header) or append (mode 'a'; with `sync`, flushed to disk) CSV `rows` to `path`."
     with storage_errors(path.parent), (atomic_write(path, 'w') if mode == 'w' else open(path, 'a', newline='')) as f:
         w = csv.DictWriter(f, columns, extrasaction='ignore')
         if mode == 'w': w.writeheader()
         w.writerows(rows)
-        if mode == 'a': f.flush(); os.fsync(f.fileno())
+        if sync: f.flush(); os.fsync(f.fileno())
 
 @patch
 def _start_log(self: Trainer):
@@ -598,7 +598,7 @@ def flush_log(self: Trainer):
     "Append the rows logged since the last flush to the run's `log.csv` in one write (rank 0, after checking it still holds the run)."
     if self.rank or not self._pending: return
     self.lock.check()
-    _write_rows(self.run_dir / 'log.csv', self.log_columns, self._pending, 'a')
+    _write_rows(self.run_dir / 'log.csv', self.log_columns, self._pending, 'a', sync=True)   # complete before the state
     self._pending = []
 
 # %% ../nbs/08_train.ipynb #e2193756
@@ -744,7 +744,7 @@ def fit(self: Trainer,
         self._train_until(steps, on_sample)
     finally:
         if self.lock.held:
-            with contextlib.suppress(Exception): self.flush_log()      # an error: the rows so far, as far as possible
+            with suppress(Exception): self.flush_log()      # an error: the rows so far, as far as possible
         self.lock.release()
     return self.history
 

@@ -126,7 +126,9 @@ class RunLock:
         silent = self.stale_after + float(owner.get('every', 0))
         return f"host {owner.get('host')} has been silent for {age / 60:.0f} min" if age > silent else None
 
-    def busy(self, owner: dict) -> str:
+    def busy(self,
+        owner: dict, # the holder's stamp
+    ) -> str:
         "The refusal while `owner` holds the lock, with the ways out."
         if owner.get('host') == this_host()['host']:
             return (f'{self.path.parent}: another trainer is using this run (process {owner.get("pid")} on this machine, '

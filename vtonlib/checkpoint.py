@@ -4,17 +4,19 @@
 
 # %% ../nbs/08a_checkpoint.ipynb #8081a503
 from __future__ import annotations
-import json, os, pickle, socket, time, warnings
+import json, os, pickle, socket, time, uuid, warnings
 from pathlib import Path
 
 import torch
 from fastcore.basics import patch
 
-from .core import (VtonError, atomic_save, checkpoint_problem, load_torch, nonfinite_entries, overwrite,
+from .core import (VtonError, atomic_write, checkpoint_problem, load_torch, nonfinite_entries, overwrite,
                           remove_stale_temps, storage_errors)
+from .pretrained import write_provenance
 
 # %% auto #0
-__all__ = ['TENSOR_OVERHEAD', 'LOCK_NAME', 'state_nbytes', 'RunLock', 'CheckpointStore', 'adam_state']
+__all__ = ['TENSOR_OVERHEAD', 'READ_RETRIES', 'LOCK_NAME', 'STATES_RECORD', 'SMALL_FILE_BYTES', 'state_nbytes', 'Unreadable',
+           'read_retrying', 'this_host', 'RunLock', 'CheckpointStore', 'adam_state']
 
 # %% ../nbs/08a_checkpoint.ipynb #7d1c106d
 TENSOR_OVERHEAD = 1024   # bytes: more than `torch.save` adds for one tensor (its zip record and pickle entry)
@@ -29,49 +31,122 @@ def state_nbytes(
     return len(pickle.dumps(obj)) if isinstance(obj, (str, bytes)) else 16     # a number, None: 16 bytes at most
 
 # %% ../nbs/08a_checkpoint.ipynb #dc0b736c
+READ_RETRIES = (1.0, 4.0, 15.0)   # seconds to wait before each new try of a read that failed with an I/O error
+
+class Unreadable(VtonError):
+    "A file that could not be read (an I/O error, not a known fault of the file): nothing may replace it."
+
+def _read_failure(e: BaseException) -> OSError | None:
+    "The I/O error behind `e` (looking through what it wraps), or None when `e` is no failed read."
+    seen = set()
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        if isinstance(e, OSError) and not isinstance(e, FileNotFoundError): return e
+        e = e.__cause__ or e.__context__
+    return None
+
+def read_retrying(
+    read, # called without arguments; reads `path`
+    path, # the file being read, named in the error
+    delays=READ_RETRIES, # seconds to wait before each new try
+):
+    "`read()`, tried again after each of `delays` while it fails with an I/O error; then `Unreadable`, one line naming `path`."
+    for delay in (*delays, None):
+        try: return read()
+        except Exception as e:
+            if (err := _read_failure(e)) is None: raise
+            if delay is None:
+                raise Unreadable(f'{path}: could not be read ({err.strerror or err}) in {len(delays) + 1} tries; nothing was '
+                                 'changed. On Google Drive the mount fails like this under load: wait a minute and rerun, or '
+                                 'remount Drive (drive.mount(..., force_remount=True))') from None
+            time.sleep(delay)
+
+# %% ../nbs/08a_checkpoint.ipynb #b1e0a002
 LOCK_NAME = '.lock'
 
-def _pid_alive(pid) -> bool:
+def this_host() -> dict:
+    "This machine: its host name and boot id (a new or restarted VM has another)."
+    try: boot = Path('/proc/sys/kernel/random/boot_id').read_text().strip()
+    except OSError: boot = ''
+    return {'host': socket.gethostname(), 'boot': boot}
+
+def _started(pid) -> str:
+    "When process `pid` started (clock ticks since boot, from /proc); '' where that cannot be told."
+    try: return Path(f'/proc/{int(pid)}/stat').read_text().rsplit(')', 1)[1].split()[19]
+    except (OSError, ValueError, IndexError, TypeError): return ''
+
+def _alive(owner: dict) -> bool:
+    "Whether the process that wrote `owner` on this machine still runs (its pid exists and started when it said)."
+    pid = owner.get('pid')
     try: os.kill(int(pid), 0)
     except ProcessLookupError: return False
     except (PermissionError, ValueError, TypeError, OverflowError): pass
-    return True
+    return not (owner.get('started') and _started(pid) not in ('', owner['started']))
 
-def _stamp() -> str: return json.dumps({'host': socket.gethostname(), 'pid': os.getpid(), 'time': time.time()})
-
+# %% ../nbs/08a_checkpoint.ipynb #7091718a
 class RunLock:
-    "An exclusive lock on a run folder with a heartbeat; stale locks (dead process, silent host) are taken over."
+    "An exclusive lock on a run folder: heartbeats, takeover of dead holders (and, when asked, of another machine's), and a token that fences a holder that was taken over."
     def __init__(self,
         folder, # the run folder to lock
-        stale_after: float = 600.0, # seconds of silence after which another host's lock is stale
+        stale_after: float = 600.0, # seconds of silence, beyond the interval its holder promised, after which another machine's lock is stale
         say=print, # how notices are printed
+        retry_delays=READ_RETRIES, # seconds to wait before each new try of a failed read of the lock
     ):
-        self.path, self.stale_after, self.say, self.held, self._beat = Path(folder) / LOCK_NAME, stale_after, say, False, 0.0
+        self.path, self.stale_after, self.say, self.retry_delays, self.token = Path(folder) / LOCK_NAME, stale_after, say, retry_delays, None
 
     def __enter__(self): return self.acquire()
     def __exit__(self, *exc): self.release()
 
+    @property
+    def held(self) -> bool: return self.token is not None
+
+    def _stamp(self, every: float) -> str:
+        return json.dumps({**this_host(), 'pid': os.getpid(), 'started': _started(os.getpid()), 'token': self.token,
+                           'time': time.time(), 'every': every})
+
     def owner(self) -> dict | None:
-        "The holder's {host, pid, time} (time: its last heartbeat), {} if unreadable, None when unlocked."
-        try: owner = json.loads(self.path.read_text())
-        except FileNotFoundError: return None
-        except (OSError, ValueError): return {}
-        return owner if isinstance(owner, dict) else {}
+        "The holder's stamp (host, boot, pid, token, time of its last heartbeat, every), {} if garbled, None when unlocked."
+        def read():
+            try: owner = json.loads(self.path.read_text())
+            except FileNotFoundError: return None
+            except ValueError: return {}
+            return owner if isinstance(owner, dict) else {}
+        return read_retrying(read, self.path, self.retry_delays)
 
-    def stale(self, owner: dict) -> str | None:
+    def stale(self,
+        owner: dict, # the holder's stamp
+        takeover: bool = False, # take another machine's lock however fresh its heartbeat
+    ) -> str | None:
         "Why `owner`'s lock can be taken over, or None while its holder may still be running."
-        if not owner: return 'its lock file is unreadable'
-        if owner.get('host') == socket.gethostname():
-            return None if _pid_alive(owner.get('pid')) else f"its process {owner.get('pid')} has ended"
-        age = time.time() - float(owner.get('time', 0))
-        return f"host {owner.get('host')} has been silent for {age / 60:.0f} min" if age > self.stale_after else None
+        if not owner: return 'its lock file is garbled'
+        me, age = this_host(), time.time() - float(owner.get('time', 0))
+        if owner.get('host') == me['host'] and owner.get('boot', me['boot']) == me['boot']:
+            return None if _alive(owner) else f"its process {owner.get('pid')} has ended"
+        if takeover: return f"takeover=True: host {me['host']} takes the run over from host {owner.get('host')} (heartbeat {age:.0f} s ago)"
+        silent = self.stale_after + float(owner.get('every', 0))
+        return f"host {owner.get('host')} has been silent for {age / 60:.0f} min" if age > silent else None
 
-# %% ../nbs/08a_checkpoint.ipynb #7091718a
+    def busy(self,
+        owner: dict, # the holder's stamp
+    ) -> str:
+        "The refusal while `owner` holds the lock, with the ways out."
+        if owner.get('host') == this_host()['host']:
+            return (f'{self.path.parent}: another trainer is using this run (process {owner.get("pid")} on this machine, '
+                    f'{owner.get("host")}). Stop it first (in Colab: the other notebook tab); if you know it is gone, resume '
+                    'with break_lock=True (`vton train --break-lock`).')
+        age, silent = time.time() - float(owner.get('time', 0)), self.stale_after + float(owner.get('every', 0))
+        return (f'{self.path.parent}: another trainer is using this run (process {owner.get("pid")} on host {owner.get("host")}, '
+                f'last heartbeat {age:.0f} s ago). If that machine is gone (a Colab VM after a disconnect), take the run over at '
+                'once with takeover=True (`vton train --takeover`); otherwise stop it first, or wait until its heartbeat is '
+                f'{silent / 60:.0f} min old.')
+
+# %% ../nbs/08a_checkpoint.ipynb #b1e0a003
 @patch
 def acquire(self: RunLock,
-    break_lock: bool = False, # take the lock even from a live holder
+    break_lock: bool = False, # take the lock even from a live holder on this machine
+    takeover: bool = False, # take another machine's lock at once, however fresh its heartbeat
 ) -> RunLock:
-    "Take the lock, breaking a stale one with a notice; `VtonError` while another live trainer holds it."
+    "Take the lock, taking over a stale one (or, with `takeover`, another machine's) with a notice; `VtonError` while another live trainer holds it."
     with storage_errors(self.path.parent):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         while True:
@@ -79,44 +154,58 @@ def acquire(self: RunLock,
             except FileExistsError:
                 owner = self.owner()
                 if owner is None: continue                       # released meanwhile: try again
-                why = self.stale(owner) or ('break_lock=True was given' if break_lock else None)
-                if why is None:
-                    age = time.time() - float(owner.get('time', 0))
-                    raise VtonError(f'{self.path.parent}: another trainer is using this run (process {owner.get("pid")} on '
-                                    f'host {owner.get("host")}, last heartbeat {age:.0f} s ago). Stop it first; if it is '
-                                    'gone, resume with break_lock=True (`vton train --break-lock`), or wait until its '
-                                    f'heartbeat is {self.stale_after / 60:.0f} min old.') from None
+                why = self.stale(owner, takeover) or ('break_lock=True was given' if break_lock else None)
+                if why is None: raise VtonError(self.busy(owner)) from None
                 self.say(f'notice: taking over the lock on {self.path.parent}: {why}')
                 self.path.unlink(missing_ok=True)
                 continue
-            with os.fdopen(fd, 'w') as f: f.write(_stamp())
-            self.held, self._beat = True, time.time()
+            self.token = uuid.uuid4().hex
+            with os.fdopen(fd, 'w') as f: f.write(self._stamp(every=0))
             return self
 
 @patch
-def refresh(self: RunLock,
-    every: float = 60.0, # seconds between heartbeats
+def check(self: RunLock):
+    "Fencing: `VtonError` (one line) unless this lock is still ours; call it before every write to the run folder."
+    owner = self.owner()
+    if self.token is not None and owner and owner.get('token') == self.token: return
+    self.token = None                                           # not ours any more: releasing must not touch it
+    who = f"process {owner.get('pid')} on host {owner.get('host')}" if owner else 'someone (the lock file was removed)'
+    raise VtonError(f'{self.path.parent}: another trainer took this run over ({who}); this one stops here and writes nothing '
+                    'more to it. Let the other one train, or stop it and resume here with takeover=True.')
+
+@patch
+def beat(self: RunLock,
+    every: float = 0.0, # seconds within which the holder promises its next heartbeat
 ):
-    "Renew the heartbeat, at most every `every` seconds."
-    if self.held and time.time() - self._beat >= every:
-        with storage_errors(self.path), open(self.path, 'w') as f: f.write(_stamp())
-        self._beat = time.time()
+    "Renew the heartbeat (checking the lock is still ours first)."
+    self.check()
+    with atomic_write(self.path, 'w') as f: f.write(self._stamp(every))   # replaced whole: a reader never sees half a stamp
 
 @patch
 def release(self: RunLock):
-    "Give the lock up (a no-op when not held)."
-    if self.held: self.path.unlink(missing_ok=True); self.held = False
+    "Give the lock up if it is still ours (a no-op when not held or taken over)."
+    if self.token is None: return
+    try:
+        owner = self.owner()
+        if owner and owner.get('token') == self.token: self.path.unlink(missing_ok=True)
+    except VtonError: pass                                      # unreadable: left for the next trainer to take over
+    finally: self.token = None
 
 # %% ../nbs/08a_checkpoint.ipynb #7126fc9a
+STATES_RECORD = 'states.json'   # written once, when the run's first state is safely saved
+SMALL_FILE_BYTES = 1024          # at most, a provenance record or the states record
+
 class CheckpointStore:
     "A run's checkpoints in a bounded set of files: `slots` training states overwritten in turn, exports kept for good."
     def __init__(self,
         run_dir, # the run folder
         slots: int = 2, # training states kept, overwritten in turn
         keep_every=(), # steps whose generator is exported for good
+        retry_delays=READ_RETRIES, # seconds to wait before each new try of a read that failed with an I/O error
     ):
         if slots < 1: raise VtonError(f'CheckpointStore({run_dir}): slots={slots}; keep at least one training state')
-        self.run_dir, self.slots, self.keep_every = Path(run_dir), slots, tuple(keep_every)
+        self.run_dir, self.slots, self.keep_every, self.retry_delays = Path(run_dir), slots, tuple(keep_every), retry_delays
+        self._held = None     # {slot: its step, or None when empty or known bad}, once read or written
 
     def slot_path(self, i: int) -> Path: return self.run_dir / f'state_{i}.pt'
     def export_path(self, step: int) -> Path: return self.run_dir / f'alias_{step}.pth'
@@ -125,12 +214,20 @@ class CheckpointStore:
         "Steps with a generator export, oldest first."
         return sorted(int(p.stem[6:]) for p in self.run_dir.glob('alias_*.pth') if p.stem[6:].isdigit())
 
+    def had_states(self) -> bool:
+        "Whether a state was ever saved in this run folder (its states record exists)."
+        return read_retrying((self.run_dir / STATES_RECORD).exists, self.run_dir / STATES_RECORD, self.retry_delays)
+
     def probe(self, i: int) -> tuple[int | None, str | None]:
-        "(step, problem) of slot `i`, read without reading its tensors: (None, None) when empty, (None, why) when unreadable."
+        "(step, problem) of slot `i`, read without its tensors: (None, None) when empty, (None, why) when known bad; `Unreadable` when it cannot be read."
         path = self.slot_path(i)
-        if not path.exists() or path.stat().st_size == 0: return None, None      # empty: never written, or a failed save
-        try: return int(torch.load(path, map_location='cpu', weights_only=True, mmap=True)['step']), None
-        except Exception as e: return None, f'{path.name} {checkpoint_problem(e)}'
+        def read():
+            if not path.exists() or path.stat().st_size == 0: return None, None      # never written, or a save cut short
+            try: return int(torch.load(path, map_location='cpu', weights_only=True, mmap=True)['step']), None
+            except Exception as e:
+                if _read_failure(e): raise
+                return None, f'{path.name} {checkpoint_problem(e)}'
+        return read_retrying(read, path, self.retry_delays)
 
     def steps(self) -> dict[int, int]:
         "{slot: step} of the readable slots."
@@ -141,20 +238,46 @@ class CheckpointStore:
         return remove_stale_temps(self.run_dir) if self.run_dir.is_dir() else []
 
 # %% ../nbs/08a_checkpoint.ipynb #82e0aea8
+def _write_in_place(
+    path: Path, # the file to write
+    write, # called with the open file; writes the content
+):
+    "Write `path`: a new (or empty) file atomically, an existing one in place (the same file: on Drive no copy is trashed)."
+    if path.exists() and path.stat().st_size: overwrite(path, write)
+    else:
+        with atomic_write(path) as f: write(f)
+
+@patch
+def export(self: CheckpointStore,
+    generator: dict, # the generator's state dict, in the official layout
+    step: int, # the step it was trained to
+    provenance: dict | None = None, # what it is (ngf, num_upsampling_layers, size, run), recorded beside it with the step
+) -> Path:
+    "Write the generator export of `step` (its provenance record first); one already there (a step trained again) is overwritten in place."
+    path = self.export_path(step)
+    if provenance is not None: write_provenance(path, {**provenance, 'step': step})
+    _write_in_place(path, lambda f: torch.save(generator, f))
+    return path
+
 @patch
 def save(self: CheckpointStore,
     state: dict, # the full training state (must hold 'step')
     step: int, # its step
     generator: dict | None = None, # the generator's state dict to export at a kept step
+    provenance: dict | None = None, # what the generator is, recorded beside its export (see `export`)
 ) -> Path:
-    "Write `state` over the oldest slot and, for a step kept for good, export `generator`; returns the slot's path."
+    "At a kept step export `generator`, then write `state` over the oldest slot; returns the slot's path."
     if bad := nonfinite_entries(state):
         raise VtonError(f'{self.run_dir}: refusing to checkpoint step {step}: non-finite values in {", ".join(bad[:3])}; '
                         'the last good checkpoint is kept')
-    held = [self.probe(i)[0] for i in range(self.slots)]
-    slot = min(range(self.slots), key=lambda i: -1 if held[i] is None else held[i])
-    overwrite(self.slot_path(slot), lambda f: torch.save(state, f))
-    if generator is not None and step in self.keep_every: atomic_save(generator, self.export_path(step))
+    if self._held is None: self._held = {i: self.probe(i)[0] for i in range(self.slots)}   # an unreadable slot stops here
+    if generator is not None and step in self.keep_every: self.export(generator, step, provenance)
+    slot = min(self._held, key=lambda i: -1 if self._held[i] is None else self._held[i])
+    self._held[slot] = None                                     # until the write completes, the slot holds no state
+    _write_in_place(self.slot_path(slot), lambda f: torch.save(state, f))
+    self._held[slot] = step
+    if not self.had_states():
+        with atomic_write(self.run_dir / STATES_RECORD, 'w') as f: json.dump({'first_state': step}, f)
     return self.slot_path(slot)
 
 # %% ../nbs/08a_checkpoint.ipynb #53694fd1
@@ -163,19 +286,25 @@ def load(self: CheckpointStore,
     map_location='cpu', # device to load tensors on
     say=warnings.warn, # how warnings about skipped states are reported
 ) -> dict | None:
-    "The newest readable, finite state (older ones as fallbacks); None for a new run; `VtonError` if none is usable."
-    probes = {i: self.probe(i) for i in range(self.slots)}
+    "The newest readable, finite state (older ones as fallbacks); None for a new run; `VtonError` if the run held states but none is usable."
+    probes = {i: self.probe(i) for i in range(self.slots)}      # an unreadable slot stops here: `Unreadable`
+    self._held = {i: step for i, (step, _) in probes.items()}
     problems = [why for _, why in probes.values() if why]
     for i in sorted((i for i in probes if probes[i][0] is not None), key=lambda i: probes[i][0], reverse=True):
         path = self.slot_path(i)
-        try: state = load_torch(path, map_location)
-        except VtonError as e: problems.append(str(e).replace(f'{path}: ', f'{path.name} ')); continue
-        if bad := nonfinite_entries(state): problems.append(f'{path.name} has non-finite values ({", ".join(bad[:3])})'); continue
+        try: state = read_retrying(lambda: load_torch(path, map_location), path, self.retry_delays)
+        except Unreadable: raise
+        except VtonError as e: problems.append(str(e).replace(f'{path}: ', f'{path.name} ')); self._held[i] = None; continue
+        if bad := nonfinite_entries(state):
+            problems.append(f'{path.name} has non-finite values ({", ".join(bad[:3])})'); self._held[i] = None; continue
         if problems: say(f'{self.run_dir}: {"; ".join(problems)}; resuming from {path.name} (step {state["step"]})')
         return state
-    if problems:
-        raise VtonError(f'{self.run_dir}: it holds training states but none is usable ({"; ".join(problems)}). Nothing was '
-                        'changed. Start a new run_name, or delete these state_*.pt files to start this run again from step 0.')
+    if problems or self.had_states():
+        empty = [f'{self.slot_path(i).name} is empty (a save was cut short)' for i, p in probes.items() if p == (None, None)]
+        raise VtonError(f'{self.run_dir}: it holds training states but none is usable ({"; ".join(problems + empty)})'
+                        + ('; with ckpt_slots=1 a save cut short leaves no earlier state to fall back on' if self.slots == 1 else '')
+                        + '. Nothing was changed. Start a new run_name, or delete its state_*.pt files and '
+                        f'{STATES_RECORD} to start this run again from step 0.')
     return None
 
 # %% ../nbs/08a_checkpoint.ipynb #8cfb1754
@@ -184,8 +313,8 @@ def plan(self: CheckpointStore,
     state_bytes: int, # bytes of one training state
     export_bytes: int, # bytes of one generator export
 ) -> int:
-    "The most bytes this store holds: every slot full (`state_bytes` each) and every kept step exported."
-    return self.slots * state_bytes + len(self.keep_every) * export_bytes
+    "The most bytes this store holds: every slot full (`state_bytes` each), every kept step exported (with its record), the states record."
+    return self.slots * state_bytes + len(self.keep_every) * (export_bytes + SMALL_FILE_BYTES) + SMALL_FILE_BYTES
 
 def adam_state(
     module: torch.nn.Module, # the module the optimizer steps (any device; it is not touched)

@@ -186,6 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the try-on parse for the condition cache: predicted by Seg, or the person's own")
     d.add_argument('--override', action='store_true', help='resume even if the config disagrees with the checkpoint')
     d.add_argument('--break-lock', action='store_true', help='take over a run locked by a process that is gone (another VM)')
+    d.add_argument('--takeover', action='store_true', help='take the run over at once from another machine (a Colab VM after a disconnect)')
     d = sub.add_parser('eval', help='FID / LPIPS / SSIM of a results folder against the real photos')
     d.add_argument('real', type=_path(True, what='real photos')); d.add_argument('fake', type=_path(True, what='results'))
     d.add_argument('--metrics', nargs='+', default=list(METRICS), choices=METRICS)
@@ -198,7 +199,7 @@ def _train(a):
     "`vton train`: the training pairs and their conditions (made once, then restored), then fit (resuming)."
     cfg = load_config(a.config, [f'data_root={a.root}', *a.set])
     trainer = Trainer(cfg, training_set(cfg, a.parse_source, device=cfg.device or None), override=a.override)
-    trainer.fit(a.steps, break_lock=a.break_lock)
+    trainer.fit(a.steps, break_lock=a.break_lock, takeover=a.takeover)
     print(f'checkpoints and log in {trainer.run_dir}')
 
 def _tryon_photo(a):

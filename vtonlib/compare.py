@@ -277,13 +277,13 @@ class LiveView:
 
     def __call__(
         self,
-        trainer, # the running `Trainer`: its `step` and `run_dir` are read
+        trainer, # the running `Trainer`: its `step` and `log_path` are read
         sample_path, # the sample grid it just wrote
     ):
-        "Show `sample_path` and the curves of `trainer.run_dir / 'log.csv'` at `trainer.step`."
+        "Show `sample_path` and the curves of `trainer.log_path` (the session's log, on the work root) at `trainer.step`."
         self.grid.value = Path(sample_path).read_bytes()
         buf = io.BytesIO()
-        plot_losses(Path(trainer.run_dir) / 'log.csv').savefig(buf, format='png', dpi=72)
+        plot_losses(trainer.log_path).savefig(buf, format='png', dpi=72)
         self.losses.value = buf.getvalue()
         self.caption.value = f'<b>step {trainer.step}</b> · {html.escape(Path(sample_path).name)}'
 

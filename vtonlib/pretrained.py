@@ -4,17 +4,19 @@
 
 # %% ../nbs/05_pretrained.ipynb #51ca3200
 from __future__ import annotations
-import hashlib
+import hashlib, json, warnings
+from pathlib import Path
 
 import torch
 from torch import nn
 
-from .core import VtonError, load_torch, nonfinite_entries
+from .core import VtonError, atomic_write, load_torch, nonfinite_entries
 from .data import fetch, local_path
 from .networks import ALIASGenerator, GMM, SegGenerator
 
 # %% auto #0
-__all__ = ['CHECKPOINTS', 'read_state_dict', 'load_strict', 'build_network', 'load_pretrained', 'model_digest']
+__all__ = ['CHECKPOINTS', 'PROVENANCE_KEYS', 'OFFICIAL_SIZE', 'read_state_dict', 'load_strict', 'build_network',
+           'provenance_path', 'write_provenance', 'read_provenance', 'alias_options', 'load_pretrained', 'model_digest']
 
 # %% ../nbs/05_pretrained.ipynb #009a2896
 def read_state_dict(
@@ -68,14 +70,79 @@ def build_network(
     mode = num_upsampling_layers or ('more' if sd is not None and 'up_4.conv_0.bias' not in sd else 'most')
     return ALIASGenerator(9, 7, size, ngf, mode)
 
+# %% ../nbs/05_pretrained.ipynb #b3e9f4a1
+PROVENANCE_KEYS = ('ngf', 'num_upsampling_layers', 'size', 'run', 'step')
+
+def provenance_path(
+    weights, # a generator's weights file, e.g. alias_26000.pth
+) -> Path:
+    "The provenance record of generator weights: beside them, the same name with `.json`."
+    return Path(weights).with_suffix('.json')
+
+def write_provenance(
+    weights, # the generator's weights file
+    record: dict, # ngf, num_upsampling_layers, size (H, W), run and step
+):
+    "Write the provenance record of `weights` beside it, atomically."
+    if missing := [k for k in PROVENANCE_KEYS if k not in record]: raise ValueError(f'provenance record lacks {missing}')
+    with atomic_write(provenance_path(weights), 'w') as f: json.dump({**record, 'size': list(record['size'])}, f)
+
+def read_provenance(
+    weights, # a generator's weights file
+) -> dict | None:
+    "The provenance record beside `weights` (ngf, num_upsampling_layers, size, run, step); None when there is none."
+    path = provenance_path(weights)
+    try: record = json.loads(path.read_text())
+    except FileNotFoundError: return None
+    except (OSError, ValueError) as e:
+        raise VtonError(f'{path}: the provenance record of {Path(weights).name} cannot be read ({e}); rerun, or delete it to '
+                        'load the weights without it (then pass size and num_upsampling_layers yourself)') from None
+    if not isinstance(record, dict) or any(k not in record for k in PROVENANCE_KEYS):
+        raise VtonError(f'{path}: not a provenance record (it needs {", ".join(PROVENANCE_KEYS)}); delete it to load '
+                        f'{Path(weights).name} without it')
+    return {**record, 'size': tuple(record['size'])}
+
+# %% ../nbs/05_pretrained.ipynb #d7f1a8c3
+OFFICIAL_SIZE = (1024, 768)   # the official generator's (H, W)
+
+def alias_options(
+    path, # the generator's weights file, named in messages
+    sd: dict, # its state dict
+    size=None, # the output size (H, W) the caller asked for; None: the record's, else the official 1024x768
+    num_upsampling_layers=None, # the depth the caller asked for; None: the record's, else read from the keys
+    say=warnings.warn, # how a statement of what was assumed is reported
+) -> dict:
+    "ALIAS's `size`, `ngf` and `num_upsampling_layers` for weights `path`: the caller's, checked against its provenance record, which fills what the caller left out."
+    ngf, record = sd['conv_0.weight'].shape[0] // 16 if 'conv_0.weight' in sd else 64, read_provenance(path)
+    depth = 'most' if 'up_4.conv_0.bias' in sd else 'more'            # 'normal' has the keys of 'more'
+    if record is None:
+        assumed = ([] if num_upsampling_layers or depth == 'most' else ["num_upsampling_layers='more' (its keys fit 'normal' too)"]) \
+                  + ([] if size else [f'size {OFFICIAL_SIZE[0]}x{OFFICIAL_SIZE[1]}'])
+        if assumed: say(f'{path}: no provenance record ({provenance_path(path).name}) says what this generator is; assumed '
+                        f'{" and ".join(assumed)}. Pass num_upsampling_layers and size if it was trained otherwise.')
+        return dict(size=tuple(size or OFFICIAL_SIZE), ngf=ngf, num_upsampling_layers=num_upsampling_layers or depth)
+    made = f"{record['run']} step {record['step']}"
+    if record['ngf'] != ngf or (record['num_upsampling_layers'] == 'most') != (depth == 'most'):
+        raise VtonError(f"{path}: its provenance record {provenance_path(path).name} (ngf={record['ngf']}, "
+                        f"num_upsampling_layers={record['num_upsampling_layers']!r}) does not describe these weights (ngf={ngf}); "
+                        'it belongs to other weights: put the matching pair back, or delete the record')
+    if num_upsampling_layers and num_upsampling_layers != record['num_upsampling_layers']:
+        raise VtonError(f"{path}: exported by {made} with num_upsampling_layers={record['num_upsampling_layers']!r}, not "
+                        f"{num_upsampling_layers!r} (the two have the same keys, so it would load and draw garbage); "
+                        f"pass num_upsampling_layers={record['num_upsampling_layers']!r} or leave it out")
+    if size and tuple(size) != record['size']:
+        say(f"{path}: trained at {record['size'][0]}x{record['size'][1]} ({made}), used at {size[0]}x{size[1]}")
+    return dict(size=tuple(size or record['size']), ngf=ngf, num_upsampling_layers=record['num_upsampling_layers'])
+
 # %% ../nbs/05_pretrained.ipynb #c489954d
 def load_pretrained(
     name: str, # 'seg', 'gmm' or 'alias'
     path=None, # a checkpoint file; default the official one
     *,
-    size=(1024, 768), # ALIAS's output size (H, W)
-    num_upsampling_layers=None, # ALIAS's 'normal', 'more' or 'most'; default read from the file
+    size=None, # ALIAS's output size (H, W); default the provenance record's, else the official 1024x768
+    num_upsampling_layers=None, # ALIAS's 'normal', 'more' or 'most'; default the record's, else read from the keys
     download: bool = False, # fetch the official file when it is missing
+    say=warnings.warn, # how a statement of what was assumed (weights without a record) is reported
 ) -> nn.Module:
     "Network `name` ('seg', 'gmm', 'alias') with the official (or `path`'s) weights, strict, in eval mode on CPU."
     if name not in CHECKPOINTS: raise VtonError(f"unknown network {name!r}; use one of {list(CHECKPOINTS)}")
@@ -85,8 +152,13 @@ def load_pretrained(
         if not path.is_file():
             raise VtonError(f'{path}: the official {entry}.pth is not here; get it with `vton download` or '
                             f"vtonlib.data.fetch('{entry}') (or pass download=True)")
+        size = size or OFFICIAL_SIZE
     sd = read_state_dict(path)
-    model = build_network(name, sd, size, num_upsampling_layers)
+    if name == 'alias':
+        opts = alias_options(path, sd, size, num_upsampling_layers, say)
+        size, num_upsampling_layers = opts['size'], opts['num_upsampling_layers']
+    try: model = build_network(name, sd, size or OFFICIAL_SIZE, num_upsampling_layers)
+    except VtonError as e: raise VtonError(f'{path}: {e}') from None
     return load_strict(model, sd, path).eval()
 
 # %% ../nbs/05_pretrained.ipynb #3f171d50

@@ -5,7 +5,7 @@
 # %% ../nbs/08_train.ipynb #877b86f0
 from __future__ import annotations
 import copy, csv, dataclasses, functools, hashlib, itertools, json, logging, os, random, resource, shutil, time, warnings
-from contextlib import nullcontext
+from contextlib import nullcontext, suppress
 from numbers import Integral, Real
 from typing import get_args, get_origin, get_type_hints
 from pathlib import Path
@@ -26,7 +26,7 @@ from fastcore.basics import patch
 from .core import (VtonError, amp_dtype, atomic_write, autocast, check_path, parse_size, persistent_root, pick_device,
                           read_text, save_image, seed_everything, storage_errors, work_root)
 from .networks import _UPSAMPLING_SCALES, ALIASGenerator
-from .pretrained import load_pretrained, load_strict, read_state_dict
+from .pretrained import alias_options, load_pretrained, load_strict, read_state_dict
 from .pipeline import Guarded, alias_inputs, collate_readable
 from .conditions import (ConditionDataset, cached_conditions, condition_key, frozen_networks,
                                 precompute_conditions)
@@ -40,7 +40,7 @@ __all__ = ['AMP_MODES', 'OPTION_RANGES', 'OPTION_CHOICES', 'PATH_OPTIONS', 'CONF
            'RUN_FILE_BYTES', 'LOSS_TERMS', 'LOG_EXTRA', 'RESUME_FREE', 'TrainConfig', 'named_config', 'rng_state',
            'set_rng_state', 'ResumableSampler', 'DataStream', 'build_generator', 'build_discriminator',
            'checkpoint_top_blocks', 'lr_factor', 'ema_decay_at', 'update_ema', 'init_distributed', 'config_changes',
-           'set_deterministic', 'Trainer', 'training_set']
+           'set_deterministic', 'Trainer', 'state_shape', 'run_budget', 'training_set']
 
 # %% ../nbs/08_train.ipynb #83abb7a9
 AMP_MODES = {'auto': None, 'off': None, 'fp16': torch.float16, 'bf16': torch.bfloat16}   # 'auto' asks core.amp_dtype
@@ -299,6 +299,7 @@ def build_generator(cfg: TrainConfig, # its size, ngf, depth and init
     G = ALIASGenerator(input_nc=9, semantic_nc=7, size=cfg.size, ngf=cfg.ngf, num_upsampling_layers=cfg.num_upsampling_layers)
     if cfg.init == 'scratch': return G
     sd, source = (load_pretrained('alias').state_dict(), 'alias_final.pth') if cfg.init == 'pretrained' else (read_state_dict(cfg.init), cfg.init)
+    if cfg.init != 'pretrained': alias_options(cfg.init, sd, cfg.size, cfg.num_upsampling_layers)   # its record must agree
     return load_strict(G, sd, f'init={source} (ngf={cfg.ngf}, num_upsampling_layers={cfg.num_upsampling_layers!r})')
 
 def build_discriminator(cfg: TrainConfig, # its condition, ndf, layers, scales, dropout and norm
@@ -443,7 +444,8 @@ class Trainer:
         self.store, self.lock = CheckpointStore(self.run_dir, cfg.ckpt_slots, cfg.keep_every), RunLock(self.run_dir)
         self.step = self.skipped = self.nonfinite_run = 0
         self.horizon = cfg.steps                                   # the learning rates decay towards it
-        self.history = []
+        self.history, self._pending = [], []                   # every row of this session; rows not yet in the run's log.csv
+        self._session = (time.monotonic(), 0)                 # when this session's training started, and at which step
         seed_everything(cfg.seed + self.rank)                      # each rank its own noise and dropout
 
     def _unpaired_stream(self, dataset):
@@ -604,10 +606,52 @@ def save_samples(self: Trainer, n: int = 4) -> Path | None:
     save_image(img, path, quality=90)
     return path
 
+# %% ../nbs/08_train.ipynb #a70ffd37
+@patch(as_prop=True)
+def log_columns(self: Trainer) -> tuple: return ('step', 'epoch', *self.loss_terms, *LOG_EXTRA)
+
+@patch(as_prop=True)
+def log_path(self: Trainer) -> Path:
+    "This session's copy of the run's log on the work root (the VM's disk): every row up to the current step, appended each step."
+    where = hashlib.sha256(str(self.run_dir.absolute()).encode()).hexdigest()[:8]
+    return work_root() / 'logs' / f'{self.cfg.run_name}-{where}.csv'
+
+def _write_rows(path: Path, columns, rows, mode: str = 'w', sync: bool = False):
+    "Write (mode 'w', atomically, with a header) or append (mode 'a'; with `sync`, flushed to disk) CSV `rows` to `path`."
+    with storage_errors(path.parent), (atomic_write(path, 'w') if mode == 'w' else open(path, 'a', newline='')) as f:
+        w = csv.DictWriter(f, columns, extrasaction='ignore')
+        if mode == 'w': w.writeheader()
+        w.writerows(rows)
+        if sync: f.flush(); os.fsync(f.fileno())
+
+@patch
+def _start_log(self: Trainer):
+    "Start the session's log: the run's rows up to the current step (its `log.csv` rewritten only when it holds later ones)."
+    path, rows, header = self.run_dir / 'log.csv', [], None
+    if path.exists():
+        with storage_errors(path), open(path, newline='') as f: reader = csv.DictReader(f); rows, header = list(reader), reader.fieldnames
+    kept = [r for r in rows if int(r['step']) <= self.step]
+    if len(kept) < len(rows) or header != list(self.log_columns): _write_rows(path, self.log_columns, kept)
+    _write_rows(self.log_path, self.log_columns, kept); self._pending = []
+
+@patch
+def _log(self: Trainer, row: dict):
+    "Record `row`: appended to `log_path` now, to the run's `log.csv` at the next `flush_log`."
+    self._pending.append(row)
+    _write_rows(self.log_path, self.log_columns, [row], 'a')
+
+@patch
+def flush_log(self: Trainer):
+    "Append the rows logged since the last flush to the run's `log.csv` in one write (rank 0, after checking it still holds the run)."
+    if self.rank or not self._pending: return
+    self.lock.check()
+    _write_rows(self.run_dir / 'log.csv', self.log_columns, self._pending, 'a', sync=True)   # complete before the state
+    self._pending = []
+
 # %% ../nbs/08_train.ipynb #e2193756
 @patch
 def state_dict(self: Trainer) -> dict:
-    "Everything needed to continue this run exactly."
+    "Everything needed to continue this run exactly (a collective: every rank calls it)."
     rng = [rng_state()]
     if self.world > 1: rng = [None] * self.world; dist.all_gather_object(rng, rng_state())
     return dict(step=self.step, **self.paired.state_dict(), skipped=self.skipped, G=self.G.state_dict(),
@@ -616,11 +660,28 @@ def state_dict(self: Trainer) -> dict:
                 scaler_d=self.scaler_d.state_dict(), rng=rng,
                 unpaired=self.unpaired.state_dict() if self.unpaired is not None else {}, config=self.cfg.to_dict())
 
+@patch(as_prop=True)
+def provenance(self: Trainer) -> dict | None:
+    "What the exported generator is (ngf, num_upsampling_layers, size, run), recorded beside each export; None for a generator of your own."
+    G = self.G_eval
+    if not isinstance(G, ALIASGenerator): return None
+    return dict(ngf=G.conv_0.out_channels // 16, num_upsampling_layers=G.num_upsampling_layers, size=G.size, run=self.cfg.run_name)
+
+@patch
+def beat_every(self: Trainer) -> float:
+    "Seconds within which the next heartbeat is promised: twice the time `ckpt_every` steps have taken this session."
+    start, first = self._session
+    return 2 * (time.monotonic() - start) / max(1, self.step - first) * self.cfg.ckpt_every
+
 @patch
 def save(self: Trainer) -> Path | None:
-    "Checkpoint the current step (rank 0 writes; every rank takes part)."
+    "Checkpoint the current step: every rank takes part; rank 0, still holding the run, writes the log rows, then the checkpoint."
     state = self.state_dict()
-    return self.store.save(state, self.step, state['G_ema'] or state['G']) if self.rank == 0 else None
+    if self.rank: return None
+    self.lock.check(); self.flush_log()
+    path = self.store.save(state, self.step, state['G_ema'] or state['G'], self.provenance)
+    self.lock.beat(self.beat_every())
+    return path
 
 # %% ../nbs/08_train.ipynb #ff9ad4d9
 @patch
@@ -651,38 +712,42 @@ def resume(self: Trainer) -> bool:
                         'the random streams restart (the run continues, but not bit-exactly)')
     return True
 
-# %% ../nbs/08_train.ipynb #a70ffd37
-@patch(as_prop=True)
-def log_columns(self: Trainer) -> tuple: return ('step', 'epoch', *self.loss_terms, *LOG_EXTRA)
-
-@patch
-def _start_log(self: Trainer):
-    "Start `log.csv`, keeping only rows up to the current step."
-    path = self.run_dir / 'log.csv'
-    rows = []
-    if path.exists():
-        with open(path, newline='') as f: rows = [r for r in csv.DictReader(f) if int(r['step']) <= self.step]
-    with atomic_write(path, 'w') as f:
-        w = csv.DictWriter(f, self.log_columns, extrasaction='ignore'); w.writeheader(); w.writerows(rows)
-
-@patch
-def _log(self: Trainer, row: dict):
-    "Append `row` to `log.csv`."
-    with storage_errors(self.run_dir), open(self.run_dir / 'log.csv', 'a', newline='') as f:
-        csv.DictWriter(f, self.log_columns, extrasaction='ignore').writerow(row)
-
 # %% ../nbs/08_train.ipynb #1da2ecb8
+def state_shape(cfg: TrainConfig, # the run's config
+                G: torch.nn.Module, # its generator (any device, meta included)
+                D: torch.nn.Module, # its discriminator
+                world: int = 1, # training processes (each adds its random state)
+               ) -> dict:
+    "A training state as `Trainer.state_dict` writes it after the first step (Adam moments as meta tensors): for sizing only."
+    rng = {**rng_state(), 'cuda': [torch.empty(16, dtype=torch.uint8, device='meta')]}   # as on a GPU
+    scaler = torch.amp.GradScaler('cpu').state_dict()                                     # as with fp16 (a T4)
+    stream = dict(epoch=0, pos=0)
+    return dict(step=0, **stream, skipped=0, G=G.state_dict(), G_ema=G.state_dict() if cfg.ema_decay else {}, D=D.state_dict(),
+                opt_g=adam_state(G), opt_d=adam_state(D), scaler_g=scaler, scaler_d=scaler, rng=[rng] * world,
+                unpaired=stream if cfg.unpaired_from else {}, config=cfg.to_dict())
+
+def run_budget(cfg: TrainConfig, # the run's recipe, sizes, slots and kept steps
+               steps: int, # the step the run will be trained to
+               G: torch.nn.Module | None = None, # a generator of your own (default: the config's, built on the meta device)
+               D: torch.nn.Module | None = None, # a discriminator of your own (default: the config's)
+               world: int = 1, # training processes
+              ) -> dict:
+    "The most bytes a run folder holds by step `steps`, by kind (checkpoints, samples, log, config and lock), from the config alone."
+    with torch.device('meta'):
+        G = G if G is not None else ALIASGenerator(9, 7, cfg.size, cfg.ngf, cfg.num_upsampling_layers)
+        D = D if D is not None else build_discriminator(cfg)
+    state = state_shape(cfg, G, D, world)
+    h, w = cfg.size
+    grid = 4 * SAMPLE_HEIGHT * 4 * round(SAMPLE_HEIGHT * w / h)           # 4 items x 4 columns, at most a byte a pixel
+    store = CheckpointStore(cfg.run_dir or cfg.run_name, cfg.ckpt_slots, cfg.keep_every)   # only its plan: nothing is touched
+    return {'checkpoints': store.plan(state_nbytes(state), state_nbytes(state['G_ema'] or state['G'])),
+            'samples': (steps // cfg.sample_every + 1) * grid, 'log': (steps + 1) * LOG_ROW_BYTES,
+            'config and lock': RUN_FILE_BYTES}
+
 @patch
 def budget(self: Trainer, steps: int) -> dict:
-    "The most bytes the run folder will hold by step `steps`, by kind: checkpoints (the store's plan), samples, log, config and lock."
-    state = self.state_dict()
-    for key, module in (('opt_g', self.G), ('opt_d', self.D)):
-        if not state[key]['state']: state[key] = adam_state(module)       # before the first step Adam holds no moments
-    h, w = self.cfg.size
-    grid = 4 * SAMPLE_HEIGHT * 4 * round(SAMPLE_HEIGHT * w / h)           # 4 items x 4 columns, at most a byte a pixel
-    return {'checkpoints': self.store.plan(state_nbytes(state), state_nbytes(state['G_ema'] or state['G'])),
-            'samples': (steps // self.cfg.sample_every + 1) * grid, 'log': (steps + 1) * LOG_ROW_BYTES,
-            'config and lock': RUN_FILE_BYTES}
+    "`run_budget` of this trainer's config and networks to step `steps` (no collective: rank 0 may call it alone)."
+    return run_budget(self.cfg, steps, self.G, self.D, self.world)
 
 @patch
 def check_budget(self: Trainer, steps: int) -> int:
@@ -706,7 +771,8 @@ def check_budget(self: Trainer, steps: int) -> int:
 def fit(self: Trainer,
         steps: int | None = None, # train until this optimizer step (default: the config's `steps`)
         resume: bool = True, # continue from the newest good checkpoint in the run folder
-        break_lock: bool = False, # take over a run folder locked by a process that is gone (another VM)
+        break_lock: bool = False, # take the run even from a live trainer on this machine
+        takeover: bool = False, # take the run over at once from another machine (a Colab VM after a disconnect)
         on_sample=None, # called as `on_sample(trainer, path)` after each sample grid, e.g. a `compare.LiveView`
        ) -> list[dict]: # one row of losses and bookkeeping per step trained
     "Train until step `steps` (default: the config's), resuming the run; `on_sample(trainer, path)` sees each sample grid."
@@ -717,19 +783,22 @@ def fit(self: Trainer,
         raise VtonError(f'Trainer.fit({steps}): the learning rates reach zero at steps={cfg.steps}; set steps={steps} '
                         'in the config (resuming: with --override / override=True) to extend the schedule')
     self.horizon = cfg.steps or steps
-    if self.rank == 0: self.lock.acquire(break_lock); self.store.clean()
+    if self.rank == 0: self.lock.acquire(break_lock, takeover); self.store.clean()
     try:
         if resume and self.step == 0: self.resume()
         if self.rank == 0:
             self.check_budget(steps); cfg.save(self.run_dir / 'config.yaml'); self._start_log()
         self._train_until(steps, on_sample)
-    finally: self.lock.release()
+    finally:
+        if self.lock.held:
+            with suppress(Exception): self.flush_log()      # an error: the rows so far, as far as possible
+        self.lock.release()
     return self.history
 
 @patch
 def _train_until(self: Trainer, steps: int, on_sample):
     "The training loop of `fit`: step, log, sample and checkpoint until step `steps`."
-    cfg = self.cfg
+    cfg, self._session = self.cfg, (time.monotonic(), self.step)
     bar = tqdm(total=steps, initial=self.step, disable=self.rank != 0, desc=cfg.run_name)
     while self.step < steps:
         if self.device.type == 'cuda': torch.cuda.reset_peak_memory_stats(self.device)
@@ -741,17 +810,20 @@ def _train_until(self: Trainer, steps: int, on_sample):
             bar.close()
             good = max(self.store.steps().values(), default=None)
             raise VtonError(f'{self.run_dir}: {self.nonfinite_run} steps in a row had non-finite losses (up to step '
-                            f'{self.step}); stopped. The last good checkpoint is step {good}. '
-                            "Lower lr_g/lr_d, set amp: 'off', or check the data, then rerun to resume.")
+                            f'{self.step}); stopped. The last good checkpoint is step {good}. Lower lr_g and lr_d (halve '
+                            "them; resuming: with --override / override=True), use amp: 'bf16' if the GPU has it (Ampere or "
+                            'newer; a T4 has only fp16), or check the data (a broken image or condition), then rerun to resume.')
         row = dict(step=self.step, epoch=self.paired.epoch, **losses, lr_g=self.opt_g.param_groups[0]['lr'],
                    lr_d=self.opt_d.param_groups[0]['lr'], scale_g=self.scaler_g.get_scale(),
                    scale_d=self.scaler_d.get_scale(), step_time=time.perf_counter() - t0,
                    peak_mem_mb=_peak_memory_mb(self.device), skipped=self.skipped)
         self.history.append(row)
         if self.rank == 0:
-            self._log(row); bar.update(1); self.lock.refresh()
+            self._log(row); bar.update(1)
             bar.set_postfix(d=f"{row['d_loss']:.3f}", g=f"{row['g_loss']:.3f}", l1=f"{row['g_l1']:.3f}")
+            if self.step == self._session[1] + 1: self.lock.beat(self.beat_every())   # the first step: the pace is known
         if self.step % cfg.sample_every == 0 or self.step == steps:
+            if self.rank == 0: self.lock.check()
             path = self.save_samples()
             if on_sample is not None and path is not None: on_sample(self, path)
         if (self.step % cfg.ckpt_every == 0 or self.step == steps) and not self.nonfinite_run: self.save()

@@ -302,6 +302,7 @@ def unpack_folder(
     if not any(left_out.values()): return True
     for p in index['packs']:
         for name in left_out[p['name']]: del p['members'][name]      # never restored (nor trusted) again
+    index['packs'] = [p for p in index['packs'] if p['members']]
     try: _write_index(dest, index)
     except VtonError as e: log.warning('%s; the damaged files stay listed', e)
     return False

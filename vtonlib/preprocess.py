@@ -41,12 +41,14 @@ def lip_to_seg13(
 
 # %% ../nbs/02_preprocess.ipynb #b3c96712
 def onehot(
-    labels: torch.Tensor, # (H, W) integer labels in 0..n-1
+    labels: torch.Tensor, # integer labels in 0..n-1, e.g. (H, W), or (B, H, W) with `dim=1`
     n: int, # number of classes
+    dim: int = 0, # where the class dimension goes
 ) -> torch.Tensor:
-    "One-hot encode an (H, W) integer label map as an (n, H, W) float tensor."
-    labels = torch.as_tensor(labels).long()
-    return torch.zeros(n, *labels.shape).scatter_(0, labels[None], 1.0)
+    "One-hot encode an integer label map as a float tensor on its device: (H, W) -> (n, H, W), or the classes at `dim`."
+    labels = torch.as_tensor(labels).long().unsqueeze(dim)
+    shape = list(labels.shape); shape[dim] = n
+    return torch.zeros(shape, device=labels.device).scatter_(dim, labels, 1.0)
 
 # %% ../nbs/02_preprocess.ipynb #ecfd57d1
 def seg13_to_alias7(

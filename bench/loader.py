@@ -1,13 +1,14 @@
 """CPU and bytes per training item delivered by the loader, at 1024x768 on the real VITON-HD samples: old items vs lean ones.
 
-Usage: VTON_SAMPLES=/path/to/samples/viton-hd OMP_NUM_THREADS=1 python bench/loader.py [--workers 2] [--repeat 8] [--rounds 2]
+Usage: VTON_SAMPLES=/path/to/samples/viton-hd OMP_NUM_THREADS=1 python bench/loader.py [--workers 2] [--repeat 32] [--rounds 2]
 
 As a user trains: `training_set(cfg)` makes the conditions once (a stand-in GMM with generated weights and the
 persons' own parse, `parse_source='gt'`: nothing downloads, and the items the trainer reads are the same with
 Seg's parse), then `Trainer(cfg, train_set).next_batch()` streams micro-batches of one item from `--workers`
 worker processes. The six persons of the samples' unpaired test list become a train split in which each wears
 the cloth of their unpaired pair (real photos, real clothes), listed `--repeat` times so that an epoch is long
-enough for the workers' start to cost what it costs in a real epoch of 11,647 items. The agnostic person is drawn
+enough for the workers' start (a fork of the main process per worker and epoch) to weigh little, as in a real
+epoch of 11,647 items. The agnostic person is drawn
 per item, as on Colab (no preprocessing cache).
 
 Per item delivered to the main process, over whole epochs: CPU seconds of the main process and of the workers
@@ -117,7 +118,6 @@ def one_epoch(trainer) -> dict:
         batch = trainer.next_batch()
         nbytes += sum(v.nbytes for v in batch.values() if torch.is_tensor(v))
     trainer.paired.load_state_dict(trainer.paired.state_dict())        # drop the loader: its workers are joined
-    gc.collect()
     main1, kids1 = cpu_seconds()
     return dict(main=1e3 * (main1 - main0) / n, workers=1e3 * (kids1 - kids0) / n, mb=nbytes / n / 1e6)
 
@@ -133,7 +133,7 @@ def expansion_ms(trainer, items: int = 4) -> float:
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--workers', type=int, default=2)
-    ap.add_argument('--repeat', type=int, default=8, help='times the six persons are listed in an epoch')
+    ap.add_argument('--repeat', type=int, default=32, help='times the six persons are listed in an epoch')
     ap.add_argument('--rounds', type=int, default=2, help='epochs of each kind, taking turns; the median is printed')
     ap.add_argument('--size', type=int, nargs=2, default=(1024, 768), metavar=('H', 'W'))
     args = ap.parse_args()

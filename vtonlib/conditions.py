@@ -81,8 +81,8 @@ def pending_pairs(
 
 # %% ../nbs/05b_conditions.ipynb #ae563377
 def _labels(seg7) -> Image.Image:
-    "A (7, H, W) one-hot parse as an 'L' image of labels 0..6."
-    return Image.fromarray(seg7.argmax(0).byte().cpu().numpy(), 'L')
+    "A (7, H, W) one-hot parse, or its (H, W) labels, as an 'L' image of labels 0..6."
+    return Image.fromarray((seg7 if seg7.dim() == 2 else seg7.argmax(0)).byte().cpu().numpy(), 'L')
 
 def save_conditions(
     out_dir, # the condition folder
@@ -102,7 +102,7 @@ def save_theta_conditions(
     out_dir, # the condition folder
     img_name: str, # the person's image name
     c_name: str, # the cloth's image name
-    seg7, # the 7-class one-hot parse (7, H, W)
+    seg7, # the 7-class one-hot parse (7, H, W), or its labels (H, W)
     theta, # the GMM's TPS parameters
 ):
     "Store one pair's seg7 (7, H, W) one-hot as labels and its TPS parameters `theta` (float32), each whole or not at all, without an fsync."
@@ -141,6 +141,11 @@ def _finished(dataset, out_dir, parse_source: str) -> bool:
     made_for = {**condition_key(dataset, parse_source), 'form': 'theta'}
     return all(key.get(k) == v for k, v in made_for.items()) and not pending_pairs(dataset, out_dir, key)
 
+def _batch_conditions(pipe: TryOnPipeline, batch: dict, parse_source: str, generator) -> tuple:
+    "The (B, H, W) uint8 seg7 labels and the (B, N) theta of a batch, made on the pipeline's device and copied back once."
+    c = pipe.conditions(batch, parse_source, generator=generator, warp=False)
+    return c['seg7'].argmax(1).byte().cpu(), c['theta'].float().cpu()
+
 def precompute_conditions(
     dataset, # the training pairs, a `VITONDataset`
     out_dir, # the condition folder
@@ -165,9 +170,9 @@ def precompute_conditions(
     generator = torch.Generator(pipe.device).manual_seed(seed)
     items = dataset.only(*PIPELINE_FIELDS[parse_source])
     for batch in pair_batches(items, todo, batch_size, num_workers, desc='conditions'):
-        c = pipe.conditions(batch, parse_source, generator=generator, warp=False)
+        labels, theta = _batch_conditions(pipe, batch, parse_source, generator)
         for j, (img_name, c_name) in enumerate(zip(batch['img_name'], batch['c_name'])):
-            save_theta_conditions(out_dir, img_name, c_name, c['seg7'][j], c['theta'][j])
+            save_theta_conditions(out_dir, img_name, c_name, labels[j], theta[j])
         if on_batch is not None: on_batch(len(batch['img_name']))
     return out_dir
 

@@ -125,22 +125,24 @@ class VITONDataset(torch.utils.data.Dataset):
 
 # %% ../nbs/03_dataset.ipynb #a3f7c2d1
 @patch
-def agnostic(self: VITONDataset, img_name: str) -> tuple:
-    "(parse-agnostic, grey mask, photo, parse) of a person at the dataset's size: cached (photo and parse then None), else drawn from them."
+def agnostic(self: VITONDataset, img_name: str, fields) -> tuple:
+    "({grey_mask, parse_agnostic} among `fields`, photo, parse) of a person: from the cache (photo, parse None), else drawn from them."
+    out, image, parse = {}, None, None
     cached = read_cached(self.cache, self.index, self.data_dir, img_name) if self.index else None
-    if cached is not None: return (*cached, None, None)
-    image, parse, kp = load_person(self.data_dir, img_name, self.size)
-    keypoints = person_paths(self.data_dir, img_name)['keypoints']
-    return parse_agnostic(parse, kp), grey_mask(parse, kp, keypoints), image, parse
+    if cached is None:
+        image, parse, kp = load_person(self.data_dir, img_name, self.size)
+        draw = {'parse_agnostic': lambda: parse_agnostic(parse, kp),
+                'grey_mask': lambda: grey_mask(parse, kp, person_paths(self.data_dir, img_name)['keypoints'])}
+        cached = [draw[k]() if k in fields else None for k in ('parse_agnostic', 'grey_mask')]   # only what is asked for
+    if 'parse_agnostic' in fields: out['parse_agnostic'] = seg13_labels(cached[0])
+    if 'grey_mask' in fields: out['grey_mask'] = torch.from_numpy(cached[1])
+    return out, image, parse
 
 @patch
 def person(self: VITONDataset, img_name: str, fields) -> dict:
     "The person's compact fields among `fields`: photo, grey mask, pose rendering, parse-agnostic and parse labels."
-    paths, image, parse, out = person_paths(self.data_dir, img_name), None, None, {}
-    if {'grey_mask', 'parse_agnostic'} & set(fields):
-        parse_agn, mask, image, parse = self.agnostic(img_name)
-        if 'grey_mask' in fields: out['grey_mask'] = torch.from_numpy(mask)
-        if 'parse_agnostic' in fields: out['parse_agnostic'] = seg13_labels(parse_agn)
+    paths, out, image, parse = person_paths(self.data_dir, img_name), {}, None, None
+    if {'grey_mask', 'parse_agnostic'} & set(fields): out, image, parse = self.agnostic(img_name, fields)
     if 'img' in fields: out['img'] = image_tensor(self._read(paths['image'], 'RGB', Image.BILINEAR) if image is None else image)
     if 'pose' in fields: out['pose'] = image_tensor(self._read(paths['pose'], 'RGB', Image.BILINEAR))
     if 'parse' in fields:

@@ -102,7 +102,6 @@ def main():
         files = sum(1 for p in Path(d, 'cond').rglob('*') if p.is_file())
         start = time.process_time(); pack_folder(f'{d}/cond', f'{d}/keep', 'key'); packing = time.process_time() - start
         start = time.process_time(); unpack_folder(f'{d}/keep', f'{d}/vm', 'key'); restoring = time.process_time() - start
-        stored = sum(p.stat().st_size for p in Path(d, 'keep').glob('pack-*.zip'))
         result = torch.rand(3, *size) * 2 - 1
         start = time.process_time()
         for i in range(8): save_result(result, Path(d, 'results', f'{i}.jpg'))
@@ -134,8 +133,8 @@ def main():
           f'{1e3 * host:.1f} ms = {1e3 * cpu:.1f} ms  (device work on this CPU, not counted: {1e3 * device_time[0] / n:.0f} ms)')
     print(f'  device per pair (official Seg + GMM, fp32): {cond_flops / 1e9:.0f} GFLOP, {cond_bytes / 1e6:.0f} MB written '
           f'-> {1e3 * cond_gpu[0]:.0f}-{1e3 * cond_gpu[1]:.0f} ms on a T4 (estimate)')
-    print(f'  packs: {stored / n / 1e3:.1f} KB a pair; packing {1e3 * packing / files:.2f} ms a file, restoring '
-          f'{1e3 * restoring / files:.2f} ms (a new VM restores the {TRAIN_PAIRS:,} pairs in {restore / 60:.1f} min of CPU)')
+    print(f'  packs: packing {1e3 * packing / files:.2f} ms a file, restoring {1e3 * restoring / files:.2f} ms '
+          f'(a new VM restores the {TRAIN_PAIRS:,} pairs in {restore / 60:.1f} min of CPU)')
     print(f'  {TRAIN_PAIRS:,} pairs on a 2-vCPU T4 VM: CPU-bound {minutes(step_cpu)}, device-bound '
           f'{minutes([g * TRAIN_PAIRS for g in cond_gpu])}, packs {kept / 60:.1f} min -> estimate {minutes(step)}')
     print(f'evaluation try-on at {size[0]}x{size[1]}: CPU per image: loading {1e3 * workers:.1f} ms (the same fields) + '

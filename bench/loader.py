@@ -6,9 +6,9 @@ As a user trains: `training_set(cfg)` makes the conditions once (a stand-in GMM 
 persons' own parse, `parse_source='gt'`: nothing downloads, and the items the trainer reads are the same with
 Seg's parse), then `Trainer(cfg, train_set).next_batch()` streams micro-batches of one item from `--workers`
 worker processes. The six persons of the samples' unpaired test list become a train split in which each wears
-the cloth of their unpaired pair (real photos, real clothes), listed `--repeat` times so that an epoch is long
-enough for the workers' start (a fork of the main process per worker and epoch) to weigh little, as in a real
-epoch of 11,647 items. The agnostic person is drawn
+the cloth of their unpaired pair (real photos, real clothes); the trainer gets them `--repeat` times over, so
+that an epoch is long enough for the workers' start (a fork of the main process per worker and epoch) to weigh
+little, as in a real epoch of 11,647 items. The agnostic person is drawn
 per item, as on Colab (no preprocessing cache).
 
 Per item delivered to the main process, over whole epochs: CPU seconds of the main process and of the workers
@@ -18,7 +18,7 @@ made them before they became compact (float photos in [-1, 1], 13-channel one-ho
 parse-agnostic map, the 7-channel parse, the cloth warped in the worker); "lean" is the library's. Both go through
 the same `Trainer.next_batch`, and `Trainer.inputs` of the two streams is checked to be identical. The lean items'
 expansion (`Trainer.inputs`: scaling, one-hots, the TPS warp) runs on the device; timed here on the CPU, it is an
-upper bound of what a GPU does in microseconds.
+upper bound of what a GPU does in a fraction of a millisecond.
 """
 import argparse, gc, os, resource, shutil, statistics, sys, tempfile, time
 from pathlib import Path
@@ -88,8 +88,8 @@ class OldItems(torch.utils.data.Dataset):
         return item
 
 
-def training_root(samples: Path, root: Path, repeat: int) -> Path:
-    "A train split of the samples' unpaired persons, each in the cloth of their unpaired pair, listed `repeat` times."
+def training_root(samples: Path, root: Path) -> Path:
+    "A train split of the samples' unpaired persons, each in the cloth of their unpaired pair."
     persons = {}
     for img, cloth in read_pairs(samples / 'test_pairs_unpaired.txt'): persons.setdefault(img, cloth)
     for img, cloth in persons.items():
@@ -99,7 +99,7 @@ def training_root(samples: Path, root: Path, repeat: int) -> Path:
         for kind, src in cloth_paths(samples / 'test', cloth).items():
             dst = cloth_paths(root / 'train', img)[kind]; dst.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, dst)
-    (root / 'train_pairs.txt').write_text(''.join(f'{img} {img}\n' for img in persons) * repeat)
+    (root / 'train_pairs.txt').write_text(''.join(f'{img} {img}\n' for img in persons))
     return root
 
 
@@ -133,7 +133,7 @@ def expansion_ms(trainer, items: int = 4) -> float:
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--workers', type=int, default=2)
-    ap.add_argument('--repeat', type=int, default=32, help='times the six persons are listed in an epoch')
+    ap.add_argument('--repeat', type=int, default=32, help='times the six persons come in an epoch')
     ap.add_argument('--rounds', type=int, default=2, help='epochs of each kind, taking turns; the median is printed')
     ap.add_argument('--size', type=int, nargs=2, default=(1024, 768), metavar=('H', 'W'))
     args = ap.parse_args()
@@ -142,7 +142,7 @@ def main():
     torch.set_num_threads(1)
     size = tuple(args.size)
     with tempfile.TemporaryDirectory() as d, modified_env(VTON_HOME=f'{d}/persistent', VTON_DATA=f'{d}/work'):
-        root = training_root(Path(samples), Path(d, 'data'), args.repeat)
+        root = training_root(Path(samples), Path(d, 'data'))
         cfg = named_config('vtonlib', data_root=str(root), size=size, ngf=4, ndf=8, n_layers=3, num_upsampling_layers='normal',
                            lambda_vgg=0.0, batch_size=1, num_workers=args.workers, device='cpu', run_dir=f'{d}/run')
         lean = training_set(cfg, 'gt', gmm=fill_deterministic(GMM()), device='cpu')
@@ -151,14 +151,14 @@ def main():
         first = {kind: torch.utils.data.default_collate([data[0]]) for kind, data in (('old', old), ('lean', lean))}
         same = [torch.equal(a, b) for a, b in zip(checks['old'](first['old'])[0], checks['lean'](first['lean'])[0], strict=True)]
         assert all(same), 'the lean items do not give the inputs the old ones gave'
-        trainers = {kind: Trainer(cfg, data) for kind, data in (('old', old), ('lean', lean))}
+        trainers = {kind: Trainer(cfg, torch.utils.data.ConcatDataset([data] * args.repeat)) for kind, data in (('old', old), ('lean', lean))}
         runs = {kind: [] for kind in trainers}
         for _ in range(args.rounds):
             for kind, trainer in trainers.items(): runs[kind].append(one_epoch(trainer))
         expand = {kind: expansion_ms(trainer) for kind, trainer in trainers.items()}
     med = {kind: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for kind, rs in runs.items()}
     for m in med.values(): m['total'] = m['main'] + m['workers']
-    print(f'loader at {size[0]}x{size[1]}: training_set -> Trainer.next_batch, real samples ({len(lean)} items an epoch: '
+    print(f'loader at {size[0]}x{size[1]}: training_set -> Trainer.next_batch, real samples ({len(lean) * args.repeat} items an epoch: '
           f'6 persons x {args.repeat}), {args.workers} workers, micro-batches of 1, median of {args.rounds} epochs each, '
           f'CPU seconds by getrusage (self + children)')
     print(f'{"per item":34}{"old":>10}{"lean":>10}{"ratio":>9}')
@@ -166,7 +166,7 @@ def main():
                        ('mb', 'MB delivered')):
         print(f'{label:34}{med["old"][key]:10.1f}{med["lean"][key]:10.1f}{med["lean"][key] / med["old"][key]:8.2f}x')
     print(f'{"expansion on the device (here CPU)":34}{expand["old"]:10.1f}{expand["lean"]:10.1f}   '
-          '(Trainer.inputs; on a GPU microseconds)')
+          '(Trainer.inputs; a fraction of a millisecond on a GPU)')
     print('inputs of the first item: identical (old vs lean)')
 
 

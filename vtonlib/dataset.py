@@ -126,14 +126,14 @@ class VITONDataset(torch.utils.data.Dataset):
 # %% ../nbs/03_dataset.ipynb #a3f7c2d1
 @patch
 def agnostic(self: VITONDataset, img_name: str, fields) -> tuple:
-    "({grey_mask, parse_agnostic} among `fields`, photo, parse) of a person: from the cache (photo, parse None), else drawn from them."
-    out, image, parse = {}, None, None
-    cached = read_cached(self.cache, self.index, self.data_dir, img_name) if self.index else None
+    "(the grey mask and parse-agnostic labels among `fields`, photo, parse): cached, else drawn (only those asked for) from the photo and parse."
+    cached, image, parse = read_cached(self.cache, self.index, self.data_dir, img_name) if self.index else None, None, None
     if cached is None:
         image, parse, kp = load_person(self.data_dir, img_name, self.size)
-        draw = {'parse_agnostic': lambda: parse_agnostic(parse, kp),
-                'grey_mask': lambda: grey_mask(parse, kp, person_paths(self.data_dir, img_name)['keypoints'])}
-        cached = [draw[k]() if k in fields else None for k in ('parse_agnostic', 'grey_mask')]   # only what is asked for
+        keypoints = person_paths(self.data_dir, img_name)['keypoints']
+        cached = (parse_agnostic(parse, kp) if 'parse_agnostic' in fields else None,
+                  grey_mask(parse, kp, keypoints) if 'grey_mask' in fields else None)
+    out = {}
     if 'parse_agnostic' in fields: out['parse_agnostic'] = seg13_labels(cached[0])
     if 'grey_mask' in fields: out['grey_mask'] = torch.from_numpy(cached[1])
     return out, image, parse

@@ -27,7 +27,7 @@ from train_step import dissertation_steps        # the dissertation's loop; give
 from vtonlib.cli import load_config, parse_size
 from vtonlib.core import VtonError
 from vtonlib.sample import make_sample_dataset
-from vtonlib.dataset import VITONDataset
+from vtonlib.dataset import VITONDataset, expand_batch
 from vtonlib.networks import ALIASGenerator, GMM, SegGenerator, fill_deterministic
 from vtonlib.pipeline import TryOnPipeline, alias_inputs
 from vtonlib.conditions import ConditionDataset, precompute_conditions
@@ -70,8 +70,9 @@ def part1(batch_size=2, images=8):
     print(f'end to end fp16 vs fp32: output max |diff| {diff.max().item():.4f}, mean {diff.mean().item():.5f} '
           f'(images in [-1, 1]); parse pixels that differ {100 * flips:.3f} %; warped cloth max |diff| '
           f'{(out32["warped_cloth"] - out16["warped_cloth"]).abs().max().item():.4f}')
+    b = expand_batch(batch, 'cuda')
     x, seg7, seg_div, mis = alias_inputs(out32['seg7'], out32['warped_cloth'], out32['warped_mask'],
-                                         batch['img_agnostic'].cuda(), batch['pose'].cuda())
+                                         b['img_agnostic'], b['pose'])
     with torch.inference_mode():
         a32 = pipe.alias(x, seg7, seg_div, mis)
         with torch.autocast('cuda', dtype=torch.float16): a16 = pipe.alias(x, seg7, seg_div, mis).float()

@@ -27,7 +27,7 @@ from vtonlib.sample import make_sample_dataset
 from vtonlib.dataset import VITONDataset
 from vtonlib.networks import GMM, fill_deterministic
 from vtonlib.pipeline import alias_inputs
-from vtonlib.conditions import ConditionDataset, precompute_conditions
+from vtonlib.conditions import ConditionDataset, expand_conditions, precompute_conditions
 from vtonlib.train import Trainer, build_discriminator, build_generator, named_config
 
 # a VGG19 with random weights in place of the downloaded one (same architecture, same cost)
@@ -73,7 +73,7 @@ def dissertation_steps(cfg, steps, device='cpu', dtype=None):
     i = 0
     while True:
         for batch in loader:
-            batch = {k: v.to(device) for k, v in batch.items() if torch.is_tensor(v)}
+            batch = expand_conditions(batch, device)          # the float items the dissertation's loader gave
             img, img_agnostic, pose = batch['img'], batch['img_agnostic'], batch['pose']
             alias_input, parse, parse_div, misalign_mask = alias_inputs(batch['seg7'], batch['warped_cloth'],
                                                                         batch['warped_mask'], img_agnostic, pose)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/05b_conditions.ipynb #3497b71c
 from __future__ import annotations
-import functools, hashlib, json, logging, time
+import functools, hashlib, json, logging, math, time
 from pathlib import Path
 
 import numpy as np
@@ -13,15 +13,15 @@ from PIL import Image
 
 from .core import VtonError, atomic_write, pack_folder, read_image, save_image, unpack_folder
 from .preprocess import onehot
-from .dataset import to_tensor
+from .dataset import expand_batch, image_tensor, unit_range
 from .networks import TpsGridGen
 from .pretrained import load_pretrained, model_digest
-from .pipeline import TryOnPipeline, _require_parse_source, pair_batches, result_name, tps_warp
+from .pipeline import PIPELINE_FIELDS, TryOnPipeline, _require_parse_source, pair_batches, result_name, tps_warp
 
 # %% auto #0
-__all__ = ['log', 'COND_FILES', 'COND_META', 'pairs_digest', 'condition_key', 'pending_pairs', 'save_conditions',
-           'save_theta_conditions', 'read_theta', 'frozen_networks', 'precompute_conditions', 'tps_grid',
-           'ConditionDataset', 'cached_conditions']
+__all__ = ['log', 'COND_FILES', 'COND_META', 'ALIAS_FIELDS', 'PACK_EVERY', 'pairs_digest', 'condition_key', 'pending_pairs',
+           'save_conditions', 'save_theta_conditions', 'read_theta', 'frozen_networks', 'precompute_conditions',
+           'tps_grid', 'read_labels', 'ConditionDataset', 'expand_conditions', 'cached_conditions']
 
 # %% ../nbs/05b_conditions.ipynb #3df9e610
 log = logging.getLogger(__name__)
@@ -81,8 +81,8 @@ def pending_pairs(
 
 # %% ../nbs/05b_conditions.ipynb #ae563377
 def _labels(seg7) -> Image.Image:
-    "A (7, H, W) one-hot parse as an 'L' image of labels 0..6."
-    return Image.fromarray(seg7.argmax(0).byte().cpu().numpy(), 'L')
+    "A (7, H, W) one-hot parse, or its (H, W) labels, as an 'L' image of labels 0..6."
+    return Image.fromarray((seg7 if seg7.dim() == 2 else seg7.argmax(0)).byte().cpu().numpy(), 'L')
 
 def save_conditions(
     out_dir, # the condition folder
@@ -102,13 +102,13 @@ def save_theta_conditions(
     out_dir, # the condition folder
     img_name: str, # the person's image name
     c_name: str, # the cloth's image name
-    seg7, # the 7-class one-hot parse (7, H, W)
+    seg7, # the 7-class one-hot parse (7, H, W), or its labels (H, W)
     theta, # the GMM's TPS parameters
 ):
-    "Store one pair's seg7 (7, H, W) one-hot as labels and its TPS parameters `theta` (float32)."
+    "Store one pair's seg7 (7, H, W) one-hot as labels and its TPS parameters `theta` (float32), each whole or not at all, without an fsync."
     paths = _cond_paths(out_dir, img_name, c_name, 'theta')
-    save_image(_labels(seg7), paths['seg7'])
-    with atomic_write(paths['theta']) as f: np.save(f, theta.detach().float().cpu().numpy())
+    save_image(_labels(seg7), paths['seg7'], durable=False)
+    with atomic_write(paths['theta'], durable=False) as f: np.save(f, theta.detach().float().cpu().numpy())
 
 def read_theta(
     path, # the `.npy` file
@@ -141,16 +141,22 @@ def _finished(dataset, out_dir, parse_source: str) -> bool:
     made_for = {**condition_key(dataset, parse_source), 'form': 'theta'}
     return all(key.get(k) == v for k, v in made_for.items()) and not pending_pairs(dataset, out_dir, key)
 
+def _batch_conditions(pipe: TryOnPipeline, batch: dict, parse_source: str, generator) -> tuple:
+    "The (B, H, W) uint8 seg7 labels and the (B, N) theta of a batch, made on the pipeline's device and copied back once."
+    c = pipe.conditions(batch, parse_source, generator=generator, warp=False)
+    return c['seg7'].argmax(1).byte().cpu(), c['theta'].float().cpu()
+
 def precompute_conditions(
     dataset, # the training pairs, a `VITONDataset`
     out_dir, # the condition folder
     parse_source: str = 'seg', # 'seg' (predicted) or 'gt' (the person's own parse)
     seg=None, # the segmentation generator; default the official one
     gmm=None, # the geometric matching module; default the official one
-    batch_size: int = 4, # pairs per batch
-    num_workers: int = 0, # the loader's worker processes
+    batch_size: int = 8, # pairs per batch of Seg and GMM
+    num_workers: int = 2, # the loader's worker processes
     device=None, # where the networks run; default where they are
     seed: int = 0, # the seed of Seg's noise maps
+    on_batch=None, # called with the number of pairs stored after each batch (`cached_conditions` packs them)
 ) -> Path:
     "Run the frozen Seg (or the true parse, 'gt') and GMM once over `dataset`; store each pair's seg7 and TPS theta."
     out_dir = Path(out_dir)
@@ -162,29 +168,44 @@ def precompute_conditions(
     pipe = TryOnPipeline(seg, gmm, None, dataset.size)
     if device is not None: pipe.to(device)
     generator = torch.Generator(pipe.device).manual_seed(seed)
-    for batch in pair_batches(dataset, todo, batch_size, num_workers, desc='conditions'):
-        c = pipe.conditions(batch, parse_source, generator=generator)
+    items = dataset.only(*PIPELINE_FIELDS[parse_source])
+    for batch in pair_batches(items, todo, batch_size, num_workers, desc='conditions'):
+        labels, theta = _batch_conditions(pipe, batch, parse_source, generator)
         for j, (img_name, c_name) in enumerate(zip(batch['img_name'], batch['c_name'])):
-            save_theta_conditions(out_dir, img_name, c_name, c['seg7'][j], c['theta'][j])
+            save_theta_conditions(out_dir, img_name, c_name, labels[j], theta[j])
+        if on_batch is not None: on_batch(len(batch['img_name']))
     return out_dir
 
 # %% ../nbs/05b_conditions.ipynb #5a35833f
-@functools.lru_cache(maxsize=2)
+ALIAS_FIELDS = ('img', 'grey_mask', 'pose')   # the item fields training reads besides the conditions
+
+@functools.lru_cache(maxsize=4)
 def tps_grid(
     size: tuple, # the output size (H, W)
     grid_size: int, # control points per side
+    device=torch.device('cpu'), # where the grid is made
 ) -> TpsGridGen:
-    "The TPS grid generator at output `size`, built once per process (its basis costs seconds at 1024x768)."
-    return TpsGridGen(size, grid_size)
+    "The TPS grid generator at output `size` on `device`, built once per process (its basis costs seconds at 1024x768)."
+    return TpsGridGen(size, grid_size).to(device)
+
+def read_labels(
+    path, # an 'L' PNG of labels
+    n: int, # how many classes
+) -> torch.Tensor:
+    "The (H, W) uint8 labels stored at `path`; a label of `n` or more raises `VtonError` (a one-hot on a GPU would abort)."
+    labels = torch.from_numpy(np.array(read_image(path, 'L')))
+    if labels.numel() and labels.max() >= n:
+        raise VtonError(f'{path}: label {labels.max()} is not one of the {n} classes; delete it and run precompute_conditions again')
+    return labels
 
 class ConditionDataset(torch.utils.data.Dataset):
-    "Items of `dataset` that have conditions in `cond_dir`, plus `seg7` (7, H, W), `warped_cloth` (3, H, W), `warped_mask` (1, H, W)."
+    "Compact items of `dataset` that have conditions in `cond_dir`: the fields training reads, `seg7` labels and `theta` (or the stored warp)."
     def __init__(
         self,
         dataset, # the training pairs, a `VITONDataset`
         cond_dir, # the condition folder
     ):
-        self.dataset, self.cond_dir = dataset, Path(cond_dir)
+        self.cond_dir = Path(cond_dir)
         meta = self.cond_dir / COND_META
         if not meta.exists():
             raise VtonError(f'{meta}: no condition cache here; run precompute_conditions(dataset, "{self.cond_dir}")')
@@ -201,7 +222,7 @@ class ConditionDataset(torch.utils.data.Dataset):
         if dropped := [' '.join(pair) for pair, ok in zip(dataset.pairs, have) if not ok]:
             log.warning('%s: %d of %d pairs have no conditions (the condition step skipped them) and are left out: %s%s',
                         self.cond_dir, len(dropped), len(have), ', '.join(dropped[:3]), ', ...' if len(dropped) > 3 else '')
-        if self.form == 'theta': tps_grid(tuple(dataset.size), self.key['grid_size'])   # built before workers fork
+        self.dataset = dataset.only(*ALIAS_FIELDS, *(('cloth', 'cloth_mask') if self.form == 'theta' else ()))
 
     def __len__(self): return len(self.pairs)
 
@@ -211,18 +232,52 @@ class ConditionDataset(torch.utils.data.Dataset):
         for p in paths.values():
             if not p.exists():
                 raise VtonError(f'{p}: condition missing; run precompute_conditions(dataset, "{self.cond_dir}") again')
-        item['seg7'] = onehot(torch.from_numpy(np.array(read_image(paths['seg7'], 'L'))).long(), 7)
-        if self.form == 'theta':
-            theta = read_theta(paths['theta'], 2 * self.key['grid_size'] ** 2)
-            grid = tps_grid(tuple(self.dataset.size), self.key['grid_size'])(theta[None])
-            cloth, mask = tps_warp(grid, item['cloth'][None], item['cloth_mask'][None])
-            item['warped_cloth'], item['warped_mask'] = cloth[0], mask[0]
+        item['seg7'] = read_labels(paths['seg7'], 7)
+        if self.form == 'theta': item['theta'] = read_theta(paths['theta'], 2 * self.key['grid_size'] ** 2)
         else:
-            item['warped_cloth'] = to_tensor(read_image(paths['warped_cloth']))
-            item['warped_mask'] = torch.from_numpy(np.array(read_image(paths['warped_mask'], 'L'))).float()[None] / 255
+            item['warped_cloth'] = image_tensor(read_image(paths['warped_cloth']))
+            item['warped_mask'] = torch.from_numpy(np.array(read_image(paths['warped_mask'], 'L')))[None]
         return item
 
+# %% ../nbs/05b_conditions.ipynb #c5d2e8f1
+def expand_conditions(
+    batch: dict, # a collated batch of `ConditionDataset` items (float fields pass as they are)
+    device=None, # where the tensors go; default where they are
+) -> dict:
+    "A batch as the trainer takes it, on `device`: `dataset.expand_batch`, `seg7` one-hot, the cloth and its mask warped by `theta`."
+    b = expand_batch(batch, device)
+    if 'seg7' in b and not b['seg7'].is_floating_point(): b['seg7'] = onehot(b['seg7'], 7, dim=1)
+    if 'theta' in b:
+        theta = b.pop('theta')
+        grid = tps_grid(tuple(b['cloth'].shape[-2:]), math.isqrt(theta.shape[1] // 2), theta.device)(theta)
+        b['warped_cloth'], b['warped_mask'] = tps_warp(grid, b['cloth'], b['cloth_mask'])
+    for k, to_float in (('warped_cloth', unit_range), ('warped_mask', lambda m: m.float() / 255)):    # the pixel form
+        if k in b and b[k].dtype == torch.uint8: b[k] = to_float(b[k])
+    return b
+
 # %% ../nbs/05b_conditions.ipynb #4343954d
+PACK_EVERY = (2000, 180.0)   # (pairs, seconds): the condition step appends a pack after this many pairs or seconds
+
+class _Packer:
+    "Append the files of `cond_dir` not packed yet to the packs in `keep_dir`, every (pairs, seconds) `every`; after a failure, warn and stop."
+    def __init__(self, cond_dir, keep_dir, key: str, every):
+        self.args, (self.pairs, self.seconds), self.ok = (cond_dir, keep_dir, key), every, True
+        self.since, self.last = 0, time.monotonic()
+
+    def __call__(self, n: int):
+        "Count `n` more pairs stored; pack when the interval is over."
+        self.since += n
+        if self.since >= self.pairs or time.monotonic() - self.last >= self.seconds: self.pack()
+
+    def pack(self):
+        "Append what is not packed yet."
+        if self.ok:
+            try: pack_folder(*self.args, append=True)
+            except (VtonError, OSError) as e:
+                self.ok = False
+                log.warning('%s; the conditions are not kept for a new session, training goes on', e)
+        self.since, self.last = 0, time.monotonic()
+
 def cached_conditions(
     dataset, # the training pairs, a `VITONDataset`
     cond_dir, # the condition folder on the work root
@@ -230,21 +285,21 @@ def cached_conditions(
     parse_source: str = 'seg', # 'seg' (predicted) or 'gt' (the person's own parse)
     seg=None, # the segmentation generator; default the official one
     gmm=None, # the geometric matching module; default the official one
-    **kwargs, # passed to `precompute_conditions`
+    pack_every=PACK_EVERY, # (pairs, seconds): append a pack after this many pairs or seconds, whichever comes first
+    **kwargs, # passed to `precompute_conditions` (`batch_size`, `num_workers`, `device`, `seed`)
 ) -> Path:
-    "`dataset`'s conditions in `cond_dir`, restored from `keep_dir` if made from the same things, else computed and packed there."
+    "`dataset`'s conditions in `cond_dir`: restored from `keep_dir` if made from the same things, the rest computed and packed there as they come."
     cond_dir, keep_dir, start = Path(cond_dir), Path(keep_dir), time.perf_counter()
     seg, gmm = frozen_networks(parse_source, seg, gmm)
     key = condition_key(dataset, parse_source, seg, gmm)
     _check_key(cond_dir, key)
     tag = json.dumps(key, sort_keys=True)
-    restored = unpack_folder(keep_dir, cond_dir, tag)
+    unpack_folder(keep_dir, cond_dir, tag)
     todo = pending_pairs(dataset, cond_dir, key)
-    if todo: precompute_conditions(dataset, cond_dir, parse_source, seg, gmm, **kwargs)
+    packer = _Packer(cond_dir, keep_dir, tag, pack_every)
+    if todo: precompute_conditions(dataset, cond_dir, parse_source, seg, gmm, on_batch=packer, **kwargs)
+    packer.pack()
     computed = len(todo) - len(pending_pairs(dataset, cond_dir, key)) if todo else 0
-    if computed or not restored:
-        try: pack_folder(cond_dir, keep_dir, tag)
-        except (VtonError, OSError) as e: log.warning('%s; the conditions are not kept for a new session, training goes on', e)
     print(f'{cond_dir}: {len(dataset) - len(todo)} pairs restored from {keep_dir} or already here, {computed} computed '
           f'({time.perf_counter() - start:.1f} s)')
     return cond_dir

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #4e729d58
 from __future__ import annotations
-import codecs, errno, json, os, pickle, random, re, shutil, sys, tempfile, time, zipfile
+import codecs, errno, hashlib, itertools, json, logging, os, pickle, random, re, shutil, sys, tempfile, time, zipfile, zlib
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -13,12 +13,12 @@ import torch
 from PIL import Image, ImageOps
 
 # %% auto #0
-__all__ = ['TEMP_SUFFIX', 'PACK_INDEX', 'MAX_PIXELS', 'IMAGE_MODES', 'ORIENTATION', 'VtonError', 'in_colab', 'mount_drive',
+__all__ = ['TEMP_SUFFIX', 'PACK_INDEX', 'log', 'MAX_PIXELS', 'IMAGE_MODES', 'ORIENTATION', 'VtonError', 'in_colab', 'mount_drive',
            'persistent_root', 'work_root', 'hub_checkpoints', 'env_dir', 'storage_error', 'storage_errors',
            'atomic_write', 'overwrite', 'remove_stale_temps', 'atomic_save', 'save_image', 'unsafe_member',
-           'pack_folder', 'unpack_folder', 'open_image', 'read_image', 'read_text', 'parse_size', 'check_path',
-           'file_name_problem', 'plain_name', 'inside', 'checkpoint_problem', 'load_torch', 'nonfinite_entries',
-           'pick_device', 'amp_dtype', 'autocast', 'seed_everything', 'report_environment']
+           'file_check', 'read_pack_index', 'pack_folder', 'unpack_folder', 'open_image', 'read_image', 'read_text',
+           'parse_size', 'check_path', 'file_name_problem', 'plain_name', 'inside', 'checkpoint_problem', 'load_torch',
+           'nonfinite_entries', 'pick_device', 'amp_dtype', 'autocast', 'seed_everything', 'report_environment']
 
 # %% ../nbs/00_core.ipynb #862f3bea
 class VtonError(Exception):
@@ -133,8 +133,9 @@ def _umask() -> int:
 def atomic_write(
     path, # the file to write
     mode: str = 'wb', # `open` mode: 'wb' or 'w'
+    durable: bool = True, # fsync before the rename; False for files a crash may lose (a killed process leaves the old or the whole new file either way)
 ):
-    "Open a temporary file beside `path`; on success fsync it and rename it over `path` (umask permissions)."
+    "Open a temporary file beside `path`; on success fsync it (when `durable`) and rename it over `path` (umask permissions)."
     path = Path(path)
     with storage_errors(path.parent):
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -142,7 +143,7 @@ def atomic_write(
         try:
             with os.fdopen(fd, mode) as f:
                 yield f
-                f.flush(); os.fsync(f.fileno())
+                if durable: f.flush(); os.fsync(f.fileno())
             os.chmod(tmp, 0o666 & ~_umask())
             os.replace(tmp, path)
         except BaseException:
@@ -185,14 +186,16 @@ def atomic_save(
 def save_image(
     im: Image.Image, # the image to write
     path, # the file; its suffix picks the format
+    durable: bool = True, # fsync it (see `atomic_write`)
     **kwargs, # passed to `Image.save` (e.g. `quality`)
 ):
     "Write `im` to `path` atomically, as JPEG for a .jpg/.jpeg name and PNG otherwise."
     fmt = 'JPEG' if Path(path).suffix.lower() in ('.jpg', '.jpeg') else 'PNG'
-    with atomic_write(path) as f: im.save(f, format=fmt, **kwargs)
+    with atomic_write(path, durable=durable) as f: im.save(f, format=fmt, **kwargs)
 
 # %% ../nbs/00_core.ipynb #545f2325
 PACK_INDEX = 'pack.json'
+log = logging.getLogger(__name__)
 
 def unsafe_member(
     name: str, # the member's name as stored in the archive
@@ -201,47 +204,108 @@ def unsafe_member(
     p = Path(name.replace('\\', '/'))
     return p.is_absolute() or '..' in p.parts or (len(name) > 1 and name[1] == ':')
 
+def file_check(
+    data: bytes, # a file's content
+) -> list:
+    "[size, hash] of a file's bytes, as the pack index records each member (the first 16 hex digits of its SHA-256)."
+    return [len(data), hashlib.sha256(data).hexdigest()[:16]]
+
+def read_pack_index(
+    dest, # where `pack_folder` wrote the archives
+) -> dict:
+    "The pack index in `dest` (`key`, and `packs`: each a `name` and its `members`' checks); empty when absent, unreadable or of an older layout."
+    try: index = json.loads((Path(dest) / PACK_INDEX).read_text())
+    except (OSError, ValueError): return {}
+    packs = index.get('packs') if isinstance(index, dict) else None
+    ok = isinstance(packs, list) and all(isinstance(p, dict) and isinstance(p.get('name'), str) and isinstance(p.get('members'), dict)
+                                         for p in packs)
+    return index if ok else {}
+
+def _write_index(dest: Path, index: dict):
+    "Replace the pack index atomically: a reader sees the old one or the new one."
+    with atomic_write(dest / PACK_INDEX, 'w') as f: json.dump(index, f)
+
+# %% ../nbs/00_core.ipynb #2b5c6e5c
 def pack_folder(
     folder, # the folder to store
     dest, # where the archives go
     key: str, # what the content depends on; `unpack_folder` checks it
     files_per_pack: int = 5000, # at most this many files per archive
+    append: bool = False, # add only the files not packed yet (new or changed) as new archives; False packs the whole folder anew
 ) -> list[Path]:
-    "Store the files under `folder` in a few zip archives in `dest`, tagged with `key`; returns the archives."
+    "Store the files under `folder` in zip archives in `dest`, indexed with `key` and each file's size and hash; returns the archives written."
     folder, dest = Path(folder), Path(dest)
-    files = sorted(p for p in folder.rglob('*') if p.is_file() and not p.name.endswith(TEMP_SUFFIX))
-    names = [f'pack-{i:03d}.zip' for i in range(max(1, -(-len(files) // files_per_pack)))]
-    overwrite(dest / PACK_INDEX, lambda f: f.write(b'{}'))               # no pack is trusted until the index is rewritten
-    for i, name in enumerate(names):
-        def write(f, chunk=files[i * files_per_pack:(i + 1) * files_per_pack]):
+    index = read_pack_index(dest) if append else {}
+    if index.get('key') != key:
+        index = {'key': key, 'packs': []}
+        _write_index(dest, index)                                  # no old pack is trusted from here on
+    packed = {name: check for p in index['packs'] for name, check in p['members'].items()}
+    with storage_errors(folder):
+        files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob('*') if p.is_file() and not p.name.endswith(TEMP_SUFFIX))
+        new = [name for name in files if packed.get(name) != file_check((folder / name).read_bytes())]
+    taken = {p['name'] for p in index['packs']}
+    free = (n for n in (f'pack-{i:03d}.zip' for i in itertools.count()) if n not in taken)
+    written = []
+    for start in range(0, len(new), files_per_pack):
+        members = {}
+        def write(f, chunk=new[start:start + files_per_pack]):
             with zipfile.ZipFile(f, 'w', zipfile.ZIP_STORED) as z:
-                for p in chunk: z.write(p, p.relative_to(folder).as_posix())
+                for name in chunk:
+                    data = (folder / name).read_bytes()
+                    z.writestr(name, data); members[name] = file_check(data)
+        name = next(free)
         overwrite(dest / name, write)
+        written.append({'name': name, 'members': members})
+    if not written: return []
+    for p in index['packs']:
+        for name in new: p['members'].pop(name, None)             # a file packed again is read from its new pack only
+    index['packs'] = [p for p in index['packs'] if p['members']] + written
+    _write_index(dest, index)
+    listed = {p['name'] for p in index['packs']}
     for old in dest.glob('pack-*.zip'):
-        if old.name not in names: old.unlink()
-    overwrite(dest / PACK_INDEX, lambda f: f.write(json.dumps({'key': key, 'packs': names, 'files': len(files)}).encode()))
-    return [dest / n for n in names]
+        if old.name not in listed: old.unlink()
+    return [dest / p['name'] for p in written]
+
+# %% ../nbs/00_core.ipynb #897bd73f
+def _unpack(pack: Path, members: dict, folder: Path) -> list[str]:
+    "Restore the `members` (name -> check) of one archive into `folder`; returns the names left out (missing, damaged or unsafe)."
+    try: z = zipfile.ZipFile(pack)
+    except (FileNotFoundError, zipfile.BadZipFile) as e:
+        log.warning('%s: unreadable (%s); its %d files are left out and will be made again', pack, e, len(members))
+        return list(members)
+    left_out = []
+    with z:
+        for name, check in members.items():
+            target = folder / name
+            if unsafe_member(name): data = None
+            elif target.is_file() and file_check(target.read_bytes()) == check: continue      # restored already
+            else:
+                try: data = z.read(name)
+                except (KeyError, EOFError, NotImplementedError, RuntimeError, ValueError, zipfile.BadZipFile, zlib.error): data = None
+            if data is None or file_check(data) != check:
+                log.warning('%s: %s is damaged (its size or hash differs from the index); left out, to be made again', pack, name)
+                if not unsafe_member(name): target.unlink(missing_ok=True)
+                left_out.append(name); continue
+            with atomic_write(target, durable=False) as f: f.write(data)
+    return left_out
 
 def unpack_folder(
     dest, # where `pack_folder` wrote the archives
     folder, # the folder to restore into
     key: str, # the key the archives must carry
 ) -> bool:
-    "Restore into `folder` what `pack_folder` stored in `dest` under `key`; False if none, another key, or damaged."
+    "Restore into `folder` what `pack_folder` stored in `dest` under `key`, each file checked; False if none, another key, or a file was damaged (left out)."
     dest, folder = Path(dest), Path(folder)
-    try: index = json.loads((dest / PACK_INDEX).read_text())
-    except (OSError, ValueError): return False
-    if not isinstance(index, dict) or index.get('key') != key: return False
-    try:
-        with storage_errors(folder):
-            for name in index['packs']:
-                with zipfile.ZipFile(dest / name) as z:
-                    for m in z.infolist():
-                        if unsafe_member(m.filename): return False
-                        target = folder / m.filename
-                        if not (target.is_file() and target.stat().st_size == m.file_size): z.extract(m, folder)
-    except (OSError, KeyError, zipfile.BadZipFile): return False
-    return True
+    index = read_pack_index(dest)
+    if index.get('key') != key or not index['packs']: return False
+    with storage_errors(folder): left_out = {p['name']: _unpack(dest / p['name'], p['members'], folder) for p in index['packs']}
+    if not any(left_out.values()): return True
+    for p in index['packs']:
+        for name in left_out[p['name']]: del p['members'][name]      # never restored (nor trusted) again
+    index['packs'] = [p for p in index['packs'] if p['members']]
+    try: _write_index(dest, index)
+    except VtonError as e: log.warning('%s; the damaged files stay listed', e)
+    return False
 
 # %% ../nbs/00_core.ipynb #e65ca2fe
 MAX_PIXELS = 80_000_000    # the most pixels (width x height) an image may declare: a 64 MP phone photo passes

@@ -16,12 +16,13 @@ from fastcore.basics import patch
 
 from .core import VtonError, amp_dtype, atomic_write, autocast, inside, save_image, storage_errors
 from .preprocess import seg13_to_alias7
-from .dataset import VITONDataset
+from .dataset import VITONDataset, expand_batch
 from .pretrained import model_digest
 
 # %% auto #0
-__all__ = ['SEG_SIZE', 'log', 'RESULTS_RECORD', 'alias_inputs', 'seg_noise', 'gaussian_blur', 'tps_warp', 'TryOnPipeline',
-           'result_name', 'to_image', 'save_result', 'Guarded', 'collate_readable', 'pair_batches', 'tryon']
+__all__ = ['SEG_SIZE', 'PIPELINE_FIELDS', 'log', 'RESULTS_RECORD', 'alias_inputs', 'seg_noise', 'gaussian_blur', 'tps_warp',
+           'TryOnPipeline', 'result_name', 'to_image', 'save_result', 'Guarded', 'collate_readable', 'pair_batches',
+           'tryon']
 
 # %% ../nbs/05a_pipeline.ipynb #ad437734
 def alias_inputs(
@@ -60,6 +61,9 @@ def gaussian_blur(
     return F.conv2d(x, k.view(1, 1, -1, 1).expand(c, 1, -1, 1), padding=(r, 0), groups=c)
 
 # %% ../nbs/05a_pipeline.ipynb #11ec20e3
+PIPELINE_FIELDS = {'seg': ('img', 'grey_mask', 'pose', 'cloth', 'cloth_mask', 'parse_agnostic'),
+                   'gt': ('img', 'grey_mask', 'pose', 'cloth', 'cloth_mask', 'parse')}   # the item fields it reads, by parse source
+
 def _require_parse_source(parse_source: str):
     "Refuse a parse source other than 'seg' (predicted) or 'gt' (the person's own parse)."
     if parse_source not in ('seg', 'gt'): raise VtonError(f"parse_source must be 'seg' or 'gt', not {parse_source!r}")
@@ -93,8 +97,8 @@ class TryOnPipeline(nn.Module):
     def device(self) -> torch.device: return next(self.gmm.parameters()).device
 
     def _inputs(self, batch: dict) -> dict:
-        "The batch's tensors on the pipeline's device, checked against its size."
-        b = {k: v.to(self.device) for k, v in batch.items() if isinstance(v, torch.Tensor)}
+        "The batch's tensors on the pipeline's device, expanded (`dataset.expand_batch`) and checked against its size."
+        b = expand_batch(batch, self.device)
         if tuple(b['cloth'].shape[-2:]) != self.size:
             raise VtonError(f'items of size {tuple(b["cloth"].shape[-2:])} given to a pipeline for {self.size}; '
                             f'build the dataset with size={self.size}')
@@ -144,13 +148,13 @@ def warp(
 
 # %% ../nbs/05a_pipeline.ipynb #d5ad2a82
 @patch
-def _conditions(self: TryOnPipeline, b: dict, parse_source: str, generator) -> dict:
-    "seg7, warped_cloth, warped_mask of device tensors `b`."
+def _conditions(self: TryOnPipeline, b: dict, parse_source: str, generator, warp: bool = True) -> dict:
+    "seg7, theta and (with `warp`) warped_cloth, warped_mask of device tensors `b`."
     _require_parse_source(parse_source)
     seg7 = self.segment(b, generator) if parse_source == 'seg' else seg13_to_alias7(b['parse'])
-    theta = self.regress(b, seg7)
-    warped_cloth, warped_mask = self.warp(b, seg7, theta)
-    return {'seg7': seg7, 'theta': theta, 'warped_cloth': warped_cloth, 'warped_mask': warped_mask}
+    out = {'seg7': seg7, 'theta': self.regress(b, seg7)}
+    if warp: out['warped_cloth'], out['warped_mask'] = self.warp(b, seg7, out['theta'])
+    return out
 
 @patch
 def conditions(
@@ -159,10 +163,11 @@ def conditions(
     parse_source: str = 'seg', # 'seg' (predicted) or 'gt' (the person's own parse)
     amp=False, # False (fp32), True (the device's AMP dtype) or a dtype
     generator=None, # the random generator of Seg's noise map
+    warp: bool = True, # also warp the cloth and its mask (False: seg7 and theta only, what the condition cache stores)
 ) -> dict:
     "seg7, theta, warped_cloth, warped_mask for a batch (no ALIAS); `parse_source` 'seg' (predicted) or 'gt'."
     b = self._inputs(batch)
-    with torch.inference_mode(), self._autocast(amp): return self._conditions(b, parse_source, generator)
+    with torch.inference_mode(), self._autocast(amp): return self._conditions(b, parse_source, generator, warp)
 
 @patch
 def forward(
@@ -266,7 +271,7 @@ def tryon(
     dataset, # the pairs to dress, a `VITONDataset`
     out_dir, # where the results go
     batch_size: int = 4, # pairs per batch
-    num_workers: int = 0, # the loader's worker processes
+    num_workers: int = 2, # the loader's worker processes
     amp=False, # False (fp32), True (the device's AMP dtype) or a dtype
     seed: int = 0, # the seed of Seg's noise maps
 ) -> list[Path]:
@@ -281,7 +286,7 @@ def tryon(
             with atomic_write(record, 'w') as f: json.dump(made_by, f)
     todo = [i for i, p in enumerate(paths) if not p.exists()]
     generator = torch.Generator(pipeline.device).manual_seed(seed)
-    for batch in pair_batches(dataset, todo, batch_size, num_workers, desc='try-on'):
+    for batch in pair_batches(dataset.only(*PIPELINE_FIELDS['seg']), todo, batch_size, num_workers, desc='try-on'):
         for img_name, c_name, image in zip(batch['img_name'], batch['c_name'], pipeline(batch, amp, generator)['output']):
             save_result(image, inside(out_dir, result_name(img_name, c_name), 'pair list'))
     return [p for p in paths if p.exists()]

@@ -28,7 +28,7 @@ from .core import (VtonError, amp_dtype, atomic_write, autocast, check_path, par
 from .networks import _UPSAMPLING_SCALES, ALIASGenerator
 from .pretrained import alias_options, load_pretrained, load_strict, read_state_dict
 from .pipeline import Guarded, alias_inputs, collate_readable
-from .conditions import (ConditionDataset, cached_conditions, condition_key, frozen_networks,
+from .conditions import (ConditionDataset, cached_conditions, condition_key, expand_conditions, frozen_networks,
                                 precompute_conditions)
 from .checkpoint import CheckpointStore, RunLock, adam_state, state_nbytes
 from .discriminator import CONDITION_CHANNELS, DROPOUT_AT, MultiScaleDiscriminator, discriminator_input
@@ -469,21 +469,24 @@ def in_unpaired_phase(self: Trainer) -> bool:
 
 @patch
 def next_batch(self: Trainer) -> dict:
-    "The next paired micro-batch; in the unpaired phase unpaired items follow, without their photo (`img`)."
+    "The next paired micro-batch (compact, as loaded); in the unpaired phase unpaired items follow, `n_paired` saying where."
     batch = next(self.paired)
     if not self.in_unpaired_phase(): return batch
     extra = next(self.unpaired)
-    return {k: v if k == 'img' else torch.cat([v, extra[k]]) if torch.is_tensor(v) else v + extra[k]
-            for k, v in batch.items()}
+    if set(extra) != set(batch):
+        raise VtonError(f'the paired and unpaired items carry different fields ({sorted(set(batch) ^ set(extra))}); '
+                        'make both condition folders in the same form')
+    return {**{k: torch.cat([v, extra[k]]) if torch.is_tensor(v) else v + extra[k] for k, v in batch.items()},
+            'n_paired': len(batch['img_name'])}
 
 @patch
 def inputs(self: Trainer, batch: dict):
-    "The generator's inputs, the discriminator's conditions and the real image of a batch, on the device."
-    b = {k: v.to(self.device, non_blocking=True) for k, v in batch.items() if torch.is_tensor(v)}
+    "The generator's inputs, the discriminator's conditions and the paired items' real photos of a batch, expanded on the device."
+    b = expand_conditions(batch, self.device)
     x, seg, seg_div, misalign = alias_inputs(b['seg7'], b['warped_cloth'], b['warped_mask'], b['img_agnostic'], b['pose'])
     cond = dict(img_agnostic=b['img_agnostic'], pose=b['pose'], warped_cloth=b['warped_cloth'], seg7=seg,
                 seg_div=seg_div, misalign=misalign)
-    return (x, seg, seg_div, misalign), cond, b['img']
+    return (x, seg, seg_div, misalign), cond, b['img'][:batch.get('n_paired', len(b['img']))]
 
 # %% ../nbs/08_train.ipynb #b0f41247
 @patch
@@ -594,9 +597,10 @@ def discriminator_logits(self: Trainer, batch: dict) -> tuple[float, float]:
 def save_samples(self: Trainer, n: int = 4) -> Path | None:
     "Write the sample grid of the current step as a small JPEG (rank 0 only); returns its path."
     if self.rank != 0: return None
-    batch = torch.utils.data.default_collate([self.dataset[i] for i in range(min(n, len(self.dataset)))])
+    items = torch.utils.data.default_collate([self.dataset[i] for i in range(min(n, len(self.dataset)))])
+    batch = expand_conditions(items, self.device)
     fake = self.generate(batch).cpu()
-    cols = [batch['img_agnostic'], batch['warped_cloth'], fake, batch['img']]
+    cols = [batch['img_agnostic'].cpu(), batch['warped_cloth'].cpu(), fake, batch['img'].cpu()]
     cells = torch.stack(cols, 1).flatten(0, 1)
     if cells.shape[-2] > SAMPLE_HEIGHT:
         cells = F.interpolate(cells, size=(SAMPLE_HEIGHT, round(SAMPLE_HEIGHT * cells.shape[-1] / cells.shape[-2])), mode='area')
@@ -835,15 +839,17 @@ def training_set(cfg: TrainConfig, # its `data_root` and `size` are used
                  seg=None, # the SegGenerator (default: the official weights)
                  gmm=None, # the GMM (default: the official weights)
                  device=None, # where Seg and GMM run (default: the GPU if there is one)
-                 batch_size: int = 4, # pairs per Seg + GMM batch
+                 batch_size: int = 8, # pairs per Seg + GMM batch
+                 num_workers: int | None = None, # loader processes of the condition step (default: the config's `num_workers`)
                 ) -> ConditionDataset:
     "`cfg`'s training pairs with their Seg + GMM conditions, made once on the work root (or in `cfg.cond_dir`) and kept on the persistent root."
     data = VITONDataset(cfg.data_root, 'train', size=cfg.size)
+    run = dict(batch_size=batch_size, num_workers=cfg.num_workers if num_workers is None else num_workers, device=device)
     if cfg.cond_dir:                    # a condition folder of your own: completed if need be, not packed
-        return ConditionDataset(data, precompute_conditions(data, cfg.cond_dir, parse_source, seg, gmm, batch_size, device=device))
+        return ConditionDataset(data, precompute_conditions(data, cfg.cond_dir, parse_source, seg, gmm, **run))
     seg, gmm = frozen_networks(parse_source, seg, gmm)
     name = f'{parse_source}-{cfg.size[0]}x{cfg.size[1]}'
     made_of = hashlib.sha256(json.dumps(condition_key(data, parse_source, seg, gmm), sort_keys=True).encode()).hexdigest()[:12]
     cond_dir = cached_conditions(data, work_root() / 'conditions' / f'{name}-{made_of}', persistent_root() / 'conditions' / name,
-                                 parse_source, seg, gmm, batch_size=batch_size, device=device)
+                                 parse_source, seg, gmm, **run)
     return ConditionDataset(data, cond_dir)

@@ -12,8 +12,9 @@ import torch
 import yaml
 from tqdm.auto import tqdm
 
-from .core import VtonError, check_path, parse_size, persistent_root, pick_device, save_image, storage_error
-from .data import fetch, load_manifest, local_path
+from .core import (CONDITIONS_DIR, DATA_DIR, DEMO_DIR, RESULTS_DIR, VtonError, check_path, parse_size, persistent_root, pick_device,
+                          save_image, storage_error)
+from .data import TEST, TRAIN, fetch, layout_dir, load_manifest, local_path, pairs_name
 from .sample import make_sample_dataset, sample_tryon
 from .preprocess import preprocess, seg13_to_alias7
 from .dataset import VITONDataset, labels_onehot, to_tensor
@@ -109,28 +110,30 @@ def run_demo(out=None, # output folder (default: <persistent root>/demo)
             ) -> dict:
     "Run the whole system on the embedded sample and write its artefacts under `out`; returns their paths."
     t0 = time.perf_counter()
-    out = Path(out) if out else persistent_root() / 'demo'
+    out = Path(out) if out else persistent_root() / DEMO_DIR
     n, steps = (QUICK_RUN if quick else DEMO_RUN)['persons'], steps or (QUICK_RUN if quick else DEMO_RUN)['steps']
-    root = out / 'data'
-    cfg = named_config('demo', data_root=str(root), cond_dir=str(out / 'conditions' / 'train'), run_dir=str(out / 'run'))
+    root = out / DATA_DIR
+    cfg = named_config('demo', data_root=str(root), cond_dir=str(out / CONDITIONS_DIR / TRAIN), run_dir=str(out / 'run'))
     say(f'vton demo: {n} synthetic persons at {cfg.size[0]}x{cfg.size[1]}, {steps} training steps, in {out}')
     make_sample_dataset(root, n=n, size=cfg.size)
-    test, tryon_parse = root / 'test', root / 'test' / 'tryon-parse'
+    test, tryon_parse = root / TEST, root / TEST / 'tryon-parse'
     sets = {}
-    for key, mode, pairs in (('train', 'train', None), ('test', 'test', None), ('unpaired', 'test', 'test_pairs_unpaired.txt')):
+    for key, mode, pairs in (('train', 'train', None), ('test', 'test', None), ('unpaired', 'test', pairs_name(TEST, unpaired=True))):
         if pairs is None: preprocess(root, mode, cfg.size)
         data = VITONDataset(root, mode, pairs, cfg.size, paired=pairs is None)
-        sets[key] = ConditionDataset(data, sample_conditions(data, out / 'conditions' / key, tryon_parse if pairs else None))
+        sets[key] = ConditionDataset(data, sample_conditions(data, out / CONDITIONS_DIR / key, tryon_parse if pairs else None))
     trainer = Trainer(cfg, dataset=sets['train'])
-    runs = {f'{name}{kind}': out / 'results' / f'{name}{kind}' for kind in ('', '-unpaired') for name in ('untrained', f'step_{steps}')}
+    runs = {f'{name}{kind}': out / RESULTS_DIR / f'{name}{kind}' for kind in ('', '-unpaired') for name in ('untrained', f'step_{steps}')}
     def results(name):
         for kind, key in (('', 'test'), ('-unpaired', 'unpaired')): write_results(trainer, sets[key], runs[name + kind])
     results('untrained'); trainer.fit(steps); results(f'step_{steps}')
-    real, metrics = test / 'image', available_metrics(say)
+    real, metrics = layout_dir(test, 'image'), available_metrics(say)
     table = evaluate_runs(runs, real, out_dir=out, metrics=metrics, progress=False,
-                          regions=dict(parse_dir=test / 'image-parse', cloth_dir=test / 'cloth', cloth_mask_dir=test / 'cloth-mask',
+                          regions=dict(parse_dir=layout_dir(test, 'parse'), cloth_dir=layout_dir(test, 'cloth'),
+                                       cloth_mask_dir=layout_dir(test, 'cloth_mask'),
                                        fake_parse_dir=tryon_parse))
-    samples = collect_samples(real, runs, inputs={'cloth': test / 'cloth'}, parse_dir=test / 'image-parse', cloth_dir=test / 'cloth')
+    samples = collect_samples(real, runs, inputs={'cloth': layout_dir(test, 'cloth')}, parse_dir=layout_dir(test, 'parse'),
+                              cloth_dir=layout_dir(test, 'cloth'))
     art = {'metrics': out / 'metrics.md', 'losses': out / 'losses.png', 'grid': out / 'comparison.png',
            'gallery': out / 'gallery.html', 'checkpoints': out / 'run'}
     plot_losses(out / 'run' / 'log.csv', art['losses'])
@@ -207,8 +210,8 @@ def _tryon_photo(a):
     if not (a.cloth and a.result): raise VtonError('vton tryon --photo: give --cloth GARMENT.jpg and --out RESULT.jpg too')
     root = Path(a.result).with_name(Path(a.result).stem + '-inputs')
     pose, parser = default_models()
-    write_person(root / 'test', 'photo_00.jpg', person_inputs(a.photo, pose, parser, a.size))
-    write_cloth(root / 'test', 'cloth_00.jpg', *cloth_inputs(a.cloth, a.size))
+    write_person(root / TEST, 'photo_00.jpg', person_inputs(a.photo, pose, parser, a.size))
+    write_cloth(root / TEST, 'cloth_00.jpg', *cloth_inputs(a.cloth, a.size))
     write_pairs(root, [('photo_00.jpg', 'cloth_00.jpg')])
     alias = load_pretrained('alias', a.alias, size=a.size)
     pipe = TryOnPipeline(load_pretrained('seg'), load_pretrained('gmm'), alias, a.size).to(pick_device())

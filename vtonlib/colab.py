@@ -7,8 +7,9 @@ from __future__ import annotations
 import json, shutil, time
 from pathlib import Path
 
-from .core import VtonError, atomic_write, pack_folder, persistent_root, pick_device, unpack_folder, work_root
-from .data import download_path, download_size
+from .core import (CONDITIONS_DIR, EVALUATION_DIR, RESULTS_DIR, VtonError, atomic_write, pack_folder, persistent_root, pick_device,
+                          unpack_folder, work_root)
+from .data import TEST, download_path, download_size, layout_dir
 from .dataset import VITONDataset
 from .pretrained import load_pretrained, model_digest
 from .pipeline import TryOnPipeline, tryon
@@ -66,7 +67,7 @@ def training_need(
     "{what: (bytes at most, where)} a training session keeps on the persistent root: dataset zip, Seg, GMM, conditions, the run."
     need = {what: (download_size(name), download_path(name))
             for what, name in (('dataset zip', 'viton-hd'), ('official Seg', 'seg_final'), ('official GMM', 'gmm_final'))}
-    need['condition cache (estimate)'] = (round(pairs * CONDITION_PAIR_BYTES * _area(cfg.size)), persistent_root() / 'conditions')
+    need['condition cache (estimate)'] = (round(pairs * CONDITION_PAIR_BYTES * _area(cfg.size)), persistent_root() / CONDITIONS_DIR)
     need[f'run {cfg.run_name} to step {steps}'] = (sum(train.run_budget(cfg, steps).values()), cfg.resolved_run_dir())
     return need
 
@@ -87,10 +88,10 @@ def evaluation_need(
     keep_dir=None, # where the evaluation is kept (default: the persistent root's evaluation/)
 ) -> dict:
     "{what: (bytes at most, where)} an evaluation keeps on the persistent root: Seg, GMM, the official ALIAS if compared, each generator's packed try-ons."
-    keep_dir = Path(keep_dir or persistent_root() / 'evaluation')
+    keep_dir = Path(keep_dir or persistent_root() / EVALUATION_DIR)
     files = [('official Seg', 'seg_final'), ('official GMM', 'gmm_final')] + ([('official ALIAS', 'alias_final')] if None in generators.values() else [])
     need = {what: (download_size(name), download_path(name)) for what, name in files}
-    return need | {f'try-ons of {name} (estimate)': (round(pairs * RESULT_BYTES * _area(size)), keep_dir / 'results' / name)
+    return need | {f'try-ons of {name} (estimate)': (round(pairs * RESULT_BYTES * _area(size)), keep_dir / RESULTS_DIR / name)
                    for name in generators}
 
 # %% ../nbs/11a_colab.ipynb #c0a1b2e0
@@ -127,15 +128,15 @@ def evaluate_generators(
     **kwargs, # passed to `metrics.evaluate` (e.g. `protocol='dissertation'`)
 ) -> tuple: # (the `MetricsTable` of every generator, {name: folder of its try-ons})
     "Dress every test person with each generator and score the results; each generator's try-ons and scores are kept as it completes, so a rerun redoes none."
-    results_dir, keep_dir = Path(results_dir or work_root() / 'results'), Path(keep_dir or persistent_root() / 'evaluation')
+    results_dir, keep_dir = Path(results_dir or work_root() / RESULTS_DIR), Path(keep_dir or persistent_root() / EVALUATION_DIR)
     device, test_set = pick_device(device), VITONDataset(data_root, 'test', size=size, paired=True)
     seg, gmm = (m if m is not None else load_pretrained(n) for n, m in (('seg', seg), ('gmm', gmm)))
-    real_dir, rows, folders = Path(data_root) / 'test' / 'image', [], {}
+    real_dir, rows, folders = layout_dir(Path(data_root) / TEST, 'image'), [], {}
     for name, weights in generators.items():
         start = time.perf_counter()
         pipe = TryOnPipeline(seg, gmm, load_pretrained('alias', weights, size=size), size).to(device)
         made_of = json.dumps({'alias': model_digest(pipe.alias), 'pairs': pairs_digest(test_set.pairs), 'size': list(size)})
-        folder, packs = folders.setdefault(name, results_dir / name), keep_dir / 'results' / name
+        folder, packs = folders.setdefault(name, results_dir / name), keep_dir / RESULTS_DIR / name
         restored = unpack_folder(packs, folder, made_of)
         before = len(list(folder.glob('*.jpg')))
         made = tryon(pipe, test_set, folder, batch_size, num_workers, amp=True)

@@ -15,7 +15,7 @@ from PIL import Image
 from tqdm.auto import tqdm
 
 import vtonlib.data
-from .core import VtonError, atomic_write, open_image, pick_device, read_image, work_root
+from .core import FID_STATS_DIR, VtonError, atomic_write, open_image, pick_device, read_image, work_root
 
 # %% auto #0
 __all__ = ['PROTOCOLS', 'METRICS', 'IMAGE_EXTENSIONS', 'REGION_LABELS', 'REGION_METRICS', 'HEADERS', 'FORMATS', 'Protocol',
@@ -276,7 +276,7 @@ def stats_key(
     return h.hexdigest()[:20]
 
 def _stats_file(paths, size, cache_dir) -> Path:
-    cache_dir = Path(cache_dir) if cache_dir else work_root() / 'fid_stats'
+    cache_dir = Path(cache_dir) if cache_dir else work_root() / FID_STATS_DIR
     return cache_dir / f'{paths[0].parent.name}-{stats_key(paths, size, _weights_key("inception"))}.npz'
 
 def _save_stats(path: Path, stats: FeatureStats) -> tuple:

@@ -12,9 +12,10 @@ import torch
 from PIL import Image
 from scipy import ndimage
 from torch.nn import functional as F
+from fastcore.basics import patch
 
 from .core import VtonError, read_image, save_image, atomic_write, plain_name
-from .data import fetch, local_path
+from .data import TEST, fetch, layout_path, local_path, pairs_name
 from .preprocess import TORSO_JOINTS, person_paths
 
 # %% auto #0
@@ -54,6 +55,7 @@ def _blend(canvas: np.ndarray, inside, box, colour):
     region, hit = canvas[y0:y1 + 1, x0:x1 + 1], inside(xs, ys)
     region[hit] = region[hit] * (1 - OPACITY) + np.asarray(colour, np.float64) * OPACITY
 
+# %% ../nbs/02a_person.ipynb #eab17c47
 def _limb(canvas, a, b, half_width: float, colour):
     "An ellipse whose long axis joins `a` and `b`, `half_width` wide on each side."
     length = np.hypot(*(b - a)) / 2
@@ -123,6 +125,7 @@ def to_body25(
         if scores[k] >= threshold: body[j] = [*points[k], scores[k]]
     return complete_body(body)
 
+# %% ../nbs/02a_person.ipynb #a4eda00c
 def wholebody_hands(
     points: np.ndarray, # (133, 2) COCO-WholeBody points in pixels
     scores: np.ndarray, # (133,) their confidences
@@ -150,6 +153,7 @@ def border_colour(
     "The median colour of the image's outermost pixels."
     return np.median(np.concatenate([a[0], a[-1], a[:, 0], a[:, -1]]), 0)
 
+# %% ../nbs/02a_person.ipynb #890a364c
 def move_points(
     points: np.ndarray, # (K, 3) keypoints (x, y, confidence); undetected are 0
     scale: float, # from `framing`
@@ -164,6 +168,7 @@ def move_points(
         if 0 <= nx < size[1] and 0 <= ny < size[0]: out[i] = [nx, ny, c]
     return out
 
+# %% ../nbs/02a_person.ipynb #14ab3f8a
 def place(
     image: Image.Image, # the RGB photo
     scale: float, # from `framing`
@@ -194,6 +199,7 @@ def _chain_distance(xs, ys, body, chain) -> np.ndarray:
         return np.hypot(xs - a[0] - t * d[0], ys - a[1] - t * d[1])
     return np.min([segment(a, b) for a, b in zip(pts, pts[1:])], 0)
 
+# %% ../nbs/02a_person.ipynb #8f73a7cd
 def split_sides(
     labels: np.ndarray, # (H, W) labels in VITON-HD's scheme
     body: np.ndarray, # (25, 3) BODY_25 keypoints in its pixels
@@ -207,6 +213,7 @@ def split_sides(
         out[ys, xs] = np.where(nearer_left, left, right)
     return out
 
+# %% ../nbs/02a_person.ipynb #f0a186b5
 def viton_labels(
     lip: np.ndarray, # (H, W) labels of a LIP parser
     atr: np.ndarray, # (H, W) labels of an ATR parser, same size
@@ -275,6 +282,7 @@ def letterbox(
     out[:small.height, :small.width] = np.asarray(small)
     return out, ratio
 
+# %% ../nbs/02a_person.ipynb #119f0aa5
 def yolox_boxes(
     raw: np.ndarray, # (N, 5 + classes) raw YOLOX output for one image
     side: int, # the input's side
@@ -317,6 +325,7 @@ def crop_frame(
     size = np.array([size[0], size[0] / aspect]) if size[0] > size[1] * aspect else np.array([size[1] * aspect, size[1]])
     return centre, size
 
+# %% ../nbs/02a_person.ipynb #128807c7
 def simcc_points(
     simcc_x: np.ndarray, # (K, Wx) horizontal SimCC scores
     simcc_y: np.ndarray, # (K, Hy) vertical SimCC scores
@@ -341,34 +350,40 @@ class DWPose:
         self.det_side = self.detector.get_inputs()[0].shape[2]
         self.input_size = tuple(self.estimator.get_inputs()[0].shape[:1:-1])    # (W, H)
 
-    def boxes(self, image: Image.Image) -> np.ndarray:
-        "Person boxes (n, 5) in the photo's pixels, strongest first."
-        pixels, ratio = letterbox(image, self.det_side)
-        x = np.ascontiguousarray(pixels[..., ::-1].transpose(2, 0, 1)[None], np.float32)       # BGR, 0..255
-        raw = self.detector.run(None, {self.detector.get_inputs()[0].name: x})[0][0]
-        return yolox_boxes(raw, self.det_side, ratio)
+# %% ../nbs/02a_person.ipynb #15abd2a8
+@patch
+def boxes(self: DWPose, image: Image.Image) -> np.ndarray:
+    "Person boxes (n, 5) in the photo's pixels, strongest first."
+    pixels, ratio = letterbox(image, self.det_side)
+    x = np.ascontiguousarray(pixels[..., ::-1].transpose(2, 0, 1)[None], np.float32)       # BGR, 0..255
+    raw = self.detector.run(None, {self.detector.get_inputs()[0].name: x})[0][0]
+    return yolox_boxes(raw, self.det_side, ratio)
 
-    def keypoints(self, image: Image.Image, box) -> tuple[np.ndarray, np.ndarray]:
-        "(points (133, 2), scores (133,)) of the person in `box`."
-        (w, h), (centre, size) = self.input_size, crop_frame(box, self.input_size)
-        s = size / np.array([w, h])
-        crop = image.transform((w, h), Image.AFFINE, (s[0], 0, centre[0] - size[0] / 2, 0, s[1], centre[1] - size[1] / 2),
-                               Image.BILINEAR)
-        x = ((np.asarray(crop, np.float64) - POSE_MEAN) / POSE_STD).transpose(2, 0, 1)[None].astype(np.float32)
-        simcc_x, simcc_y = self.estimator.run(None, {self.estimator.get_inputs()[0].name: x})[:2]
-        return simcc_points(simcc_x[0], simcc_y[0], centre, size, self.input_size)
+# %% ../nbs/02a_person.ipynb #cece69b1
+@patch
+def keypoints(self: DWPose, image: Image.Image, box) -> tuple[np.ndarray, np.ndarray]:
+    "(points (133, 2), scores (133,)) of the person in `box`."
+    (w, h), (centre, size) = self.input_size, crop_frame(box, self.input_size)
+    s = size / np.array([w, h])
+    crop = image.transform((w, h), Image.AFFINE, (s[0], 0, centre[0] - size[0] / 2, 0, s[1], centre[1] - size[1] / 2),
+                           Image.BILINEAR)
+    x = ((np.asarray(crop, np.float64) - POSE_MEAN) / POSE_STD).transpose(2, 0, 1)[None].astype(np.float32)
+    simcc_x, simcc_y = self.estimator.run(None, {self.estimator.get_inputs()[0].name: x})[:2]
+    return simcc_points(simcc_x[0], simcc_y[0], centre, size, self.input_size)
 
-    def __call__(
-        self,
-        image: Image.Image, # the RGB photo
-    ) -> list[dict]:
-        "The persons in `image`, largest box first: dicts of `box`, `body` (25, 3) and `hands` (two (21, 3))."
-        persons = []
-        for box in self.boxes(image):
-            points, scores = self.keypoints(image, box)
-            persons.append({'box': box[:4], 'body': to_body25(points, scores, COCO_TO_BODY25),
-                            'hands': wholebody_hands(points, scores)})
-        return sorted(persons, key=lambda p: -np.prod(p['box'][2:] - p['box'][:2]))
+# %% ../nbs/02a_person.ipynb #9afbc639
+@patch
+def __call__(
+    self: DWPose,
+    image: Image.Image, # the RGB photo
+) -> list[dict]:
+    "The persons in `image`, largest box first: dicts of `box`, `body` (25, 3) and `hands` (two (21, 3))."
+    persons = []
+    for box in self.boxes(image):
+        points, scores = self.keypoints(image, box)
+        persons.append({'box': box[:4], 'body': to_body25(points, scores, COCO_TO_BODY25),
+                        'hands': wholebody_hands(points, scores)})
+    return sorted(persons, key=lambda p: -np.prod(p['box'][2:] - p['box'][:2]))
 
 # %% ../nbs/02a_person.ipynb #6c95854a
 PARSE_MEAN, PARSE_STD = np.array([0.406, 0.456, 0.485]), np.array([0.225, 0.224, 0.229])      # BGR order
@@ -381,6 +396,7 @@ def square_fit(
     scale = side / max(size)
     return scale, (side - scale * np.array([size[1], size[0]])) / 2
 
+# %% ../nbs/02a_person.ipynb #e2aa15e8
 class SCHPParser:
     "Human parsing with SCHP's LIP and ATR ONNX models: call it with an RGB image, get (LIP labels, ATR labels)."
     def __init__(
@@ -540,6 +556,7 @@ def write_person(
     save_image(inputs['pose'], paths['pose'])
     with atomic_write(paths['keypoints'], 'w') as f: json.dump(inputs['keypoints'], f)
 
+# %% ../nbs/02a_person.ipynb #38812fb1
 def write_cloth(
     data_dir, # a split folder such as `<root>/test`
     name: str, # the garment's file name, e.g. 'shirt_00.jpg'
@@ -547,15 +564,16 @@ def write_cloth(
     mask: Image.Image, # its mask
 ):
     "Write a garment and its mask under `data_dir` in the VITON-HD layout."
-    save_image(cloth, Path(data_dir) / 'cloth' / plain_name(name), quality=95)
-    save_image(mask, Path(data_dir) / 'cloth-mask' / name, quality=95)
+    save_image(cloth, layout_path(data_dir, 'cloth', plain_name(name)), quality=95)
+    save_image(mask, layout_path(data_dir, 'cloth_mask', name), quality=95)
 
+# %% ../nbs/02a_person.ipynb #95c77efe
 def write_pairs(
     root, # the dataset folder
     pairs, # (person, cloth) names
-    mode: str = 'test', # the split
+    mode: str = TEST, # the split
 ) -> Path:
     "Write `<root>/<mode>_pairs.txt` listing `pairs`."
-    path = Path(root) / f'{mode}_pairs.txt'
+    path = Path(root) / pairs_name(mode)
     with atomic_write(path, 'w') as f: f.write(''.join(f'{plain_name(p)} {plain_name(c)}\n' for p, c in pairs))
     return path

@@ -4,7 +4,7 @@
 
 # %% ../nbs/14_testing.ipynb #164b33aa
 from __future__ import annotations
-import shutil, struct, subprocess, tempfile, zlib
+import ast, os, shutil, struct, subprocess, tempfile, zlib
 from contextlib import contextmanager
 from pathlib import Path
 from unittest import mock
@@ -18,7 +18,8 @@ from .core import VtonError, atomic_save, atomic_write
 from .losses import VGG_SLICES
 
 # %% auto #0
-__all__ = ['write_standin_vgg19', 'write_standin_weights', 'standin_weights', 'browser', 'render_dom', 'bomb_png']
+__all__ = ['write_standin_vgg19', 'write_standin_weights', 'standin_weights', 'browser', 'render_dom', 'bomb_png', 'env_dir',
+           'spelled_names']
 
 # %% ../nbs/14_testing.ipynb #abc90ea8
 def write_standin_vgg19(
@@ -99,3 +100,34 @@ def bomb_png(
     header = chunk(b'IHDR', struct.pack('>IIBBBBB', width, height, 8, 2, 0, 0, 0))
     Path(path).write_bytes(b'\x89PNG\r\n\x1a\n' + header + chunk(b'IDAT', zlib.compress(b'')) + chunk(b'IEND', b''))
     return Path(path)
+
+# %% ../nbs/14_testing.ipynb #8c64e59b
+def env_dir(
+    var: str, # name of the environment variable, e.g. `VTON_SAMPLES`
+) -> Path | None:
+    "The existing folder named by environment variable `var`, or None (printing that tests skip)."
+    p = os.environ.get(var)
+    if p and Path(p).is_dir(): return Path(p)
+    print(f'skipped: set {var} to a folder to run the tests that need it')
+    return None
+
+# %% ../nbs/14_testing.ipynb #e477bbd0
+def _path_parts(tree: ast.AST) -> set[int]:
+    "The ids of the nodes that are joined into a path: an operand of `/`, or an argument of `Path(...)` or `.joinpath(...)`."
+    parts = {id(side) for b in ast.walk(tree) if isinstance(b, ast.BinOp) and isinstance(b.op, ast.Div) for side in (b.left, b.right)}
+    calls = [c for c in ast.walk(tree) if isinstance(c, ast.Call) and getattr(c.func, 'id', getattr(c.func, 'attr', '')) in ('Path', 'joinpath')]
+    return parts | {id(a) for c in calls for a in c.args}
+
+def spelled_names(
+    names, # folder and file names, e.g. ('runs', 'image-parse', '_keypoints.json')
+    module, # a Python file
+) -> list[str]:
+    "Where `module` spells one of `names` in code, as 'line: name' (docstrings and comments are prose, not code)."
+    tree = ast.parse(Path(module).read_text())
+    prose, joined = {id(e.value) for e in ast.walk(tree) if isinstance(e, ast.Expr)}, _path_parts(tree)
+    def spells(node, name):
+        if not name.isalpha() and (name in node.value.split('/') or name[0] in '_.' and node.value.endswith(name)): return True
+        return node.value == name and id(node) in joined
+    strings = sorted((n for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in prose),
+                     key=lambda n: (n.lineno, n.col_offset))
+    return [f'{n.lineno}: {name}' for n in strings for name in names if spells(n, name)]

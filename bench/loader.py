@@ -33,10 +33,11 @@ from vtonlib.preprocess import (grey_mask, load_person, onehot, parse_agnostic, 
                                 resize_to)
 from vtonlib.dataset import GREY, VITONDataset, cloth_paths, labels_onehot, to_tensor
 from vtonlib.core import read_image
-from vtonlib.networks import GMM, fill_deterministic
+from vtonlib.networks import GMM
 from vtonlib.pipeline import result_name, tps_warp
 from vtonlib.conditions import read_theta, tps_grid
 from vtonlib.train import Trainer, named_config, training_set
+from vtonlib.testing import fill_deterministic
 
 
 class OldItems(torch.utils.data.Dataset):

@@ -112,9 +112,18 @@ def read_provenance(
                         f'{Path(weights).name} without it')
     return {**record, 'size': tuple(record['size'])}
 
-# %% ../nbs/05_pretrained.ipynb #d7f1a8c3
+# %% ../nbs/05_pretrained.ipynb #5c516055
 OFFICIAL_SIZE = (1024, 768)   # the official generator's (H, W)
 
+def _assumed_options(path, ngf: int, depth: str, size, num_upsampling_layers, say) -> dict:
+    "ALIAS's options for weights `path` without a provenance record: the caller's, else assumed (and said)."
+    assumed = ([] if num_upsampling_layers or depth == 'most' else ["num_upsampling_layers='more' (its keys fit 'normal' too)"]) \
+              + ([] if size else [f'size {OFFICIAL_SIZE[0]}x{OFFICIAL_SIZE[1]}'])
+    if assumed: say(f'{path}: no provenance record ({provenance_path(path).name}) says what this generator is; assumed '
+                    f'{" and ".join(assumed)}. Pass num_upsampling_layers and size if it was trained otherwise.')
+    return dict(size=tuple(size or OFFICIAL_SIZE), ngf=ngf, num_upsampling_layers=num_upsampling_layers or depth)
+
+# %% ../nbs/05_pretrained.ipynb #d7f1a8c3
 def alias_options(
     path, # the generator's weights file, named in messages
     sd: dict, # its state dict
@@ -124,12 +133,7 @@ def alias_options(
 ) -> dict:
     "ALIAS's `size`, `ngf` and `num_upsampling_layers` for weights `path`: the caller's, checked against its provenance record, which fills what the caller left out."
     (ngf, depth), record = alias_architecture(sd), read_provenance(path)
-    if record is None:
-        assumed = ([] if num_upsampling_layers or depth == 'most' else ["num_upsampling_layers='more' (its keys fit 'normal' too)"]) \
-                  + ([] if size else [f'size {OFFICIAL_SIZE[0]}x{OFFICIAL_SIZE[1]}'])
-        if assumed: say(f'{path}: no provenance record ({provenance_path(path).name}) says what this generator is; assumed '
-                        f'{" and ".join(assumed)}. Pass num_upsampling_layers and size if it was trained otherwise.')
-        return dict(size=tuple(size or OFFICIAL_SIZE), ngf=ngf, num_upsampling_layers=num_upsampling_layers or depth)
+    if record is None: return _assumed_options(path, ngf, depth, size, num_upsampling_layers, say)
     made = f"{record['run']} step {record['step']}"
     if record['ngf'] != ngf or (record['num_upsampling_layers'] == 'most') != (depth == 'most'):
         raise VtonError(f"{path}: its provenance record {provenance_path(path).name} (ngf={record['ngf']}, "

@@ -30,10 +30,11 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from vtonlib.core import pack_folder, unpack_folder
 from vtonlib.data import read_pairs
 from vtonlib.dataset import VITONDataset
-from vtonlib.networks import ALIASGenerator, GMM, SegGenerator, fill_deterministic
+from vtonlib.networks import ALIASGenerator, GMM, SegGenerator
 from vtonlib.pipeline import PIPELINE_FIELDS, TryOnPipeline, save_result
 import vtonlib.conditions
 from vtonlib.conditions import precompute_conditions
+from vtonlib.testing import fill_deterministic
 
 T4 = dict(fp32=8.1e12, fp16=65e12, bandwidth=320e9)     # FLOP/s peaks and bytes/s of a T4
 UTILISATION = (0.4, 0.2)                                 # the range assumed for the estimate

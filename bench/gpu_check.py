@@ -21,17 +21,19 @@ import argparse, gc, math, sys, tempfile, time
 from pathlib import Path
 
 import torch
+from fastcore.xtras import modified_env
 
 sys.path.insert(0, str(Path(__file__).parent))
-from train_step import dissertation_steps        # the dissertation's loop; gives the VGG loss random weights
+from train_step import dissertation_steps        # the dissertation's loop
 from vtonlib.cli import load_config, parse_size
 from vtonlib.core import VtonError
 from vtonlib.sample import make_sample_dataset
 from vtonlib.dataset import VITONDataset, expand_batch
-from vtonlib.networks import ALIASGenerator, GMM, SegGenerator, fill_deterministic
+from vtonlib.networks import ALIASGenerator, GMM, SegGenerator
 from vtonlib.pipeline import TryOnPipeline, alias_inputs
 from vtonlib.conditions import ConditionDataset, precompute_conditions
 from vtonlib.train import TrainConfig, Trainer
+from vtonlib.testing import fill_deterministic, write_standin_vgg19
 
 SIZE = (1024, 768)
 DTYPES = {'fp16': torch.float16, 'bf16': torch.bfloat16, 'off': None}   # 'off': fp32, for CPU smoke runs
@@ -100,7 +102,8 @@ def trainer_steps(cfg, dataset):
 def part2(size, device, amps, checkpoints, compiles, steps, overrides):
     "Training steps at `size` on `device`: vtonlib's Trainer with both recipes, and the dissertation's own loop."
     device = torch.device(device)
-    with tempfile.TemporaryDirectory() as d:
+    with tempfile.TemporaryDirectory() as d, modified_env(TORCH_HOME=f'{d}/torch'):
+        write_standin_vgg19()                      # the VGG19 of the loss: stand-in weights, nothing downloads
         root = make_sample_dataset(f'{d}/data', n=4, size=size)
         data = VITONDataset(root, 'train', size=size)
         cond = precompute_conditions(data, f'{d}/cond', 'gt', gmm=fill_deterministic(GMM()), device=device)

@@ -33,10 +33,11 @@ from vtonlib.preprocess import (grey_mask, load_person, onehot, parse_agnostic, 
                                 resize_to)
 from vtonlib.dataset import GREY, VITONDataset, cloth_paths, labels_onehot, to_tensor
 from vtonlib.core import read_image
-from vtonlib.networks import GMM, fill_deterministic
-from vtonlib.pipeline import result_name, tps_warp
-from vtonlib.conditions import read_theta, tps_grid
+from vtonlib.networks import GMM
+from vtonlib.pipeline import tps_warp
+from vtonlib.conditions import condition_stem, read_theta, tps_grid
 from vtonlib.train import Trainer, named_config, training_set
+from vtonlib.testing import fill_deterministic
 
 
 class OldItems(torch.utils.data.Dataset):
@@ -79,7 +80,7 @@ class OldItems(torch.utils.data.Dataset):
     def __getitem__(self, i):
         "`ConditionDataset.__getitem__` as it was."
         item = self.viton_item(i)
-        stem = Path(result_name(item['img_name'], item['c_name'])).stem
+        stem = condition_stem(item['img_name'], item['c_name'])
         item['seg7'] = onehot(torch.from_numpy(np.array(read_image(self.cond_dir / 'seg7' / f'{stem}.png', 'L'))).long(), 7)
         theta = read_theta(self.cond_dir / 'theta' / f'{stem}.npy', 2 * self.grid_size ** 2)
         grid = tps_grid(tuple(self.dataset.size), self.grid_size)(theta[None])

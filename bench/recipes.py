@@ -31,7 +31,8 @@ from vtonlib.data import local_path
 from vtonlib.sample import make_sample_dataset
 from vtonlib.dataset import VITONDataset
 from vtonlib.testing import write_standin_vgg19, write_standin_weights
-from vtonlib.networks import GMM, fill_deterministic
+from vtonlib.networks import GMM
+from vtonlib.testing import fill_deterministic
 from vtonlib.conditions import ConditionDataset, precompute_conditions
 from vtonlib.train import CONFIGS, TrainConfig, Trainer
 

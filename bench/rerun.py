@@ -26,11 +26,11 @@ from vtonlib.cli import load_config, parse_size
 from vtonlib.data import local_path
 from vtonlib.sample import make_sample_dataset
 from vtonlib.dataset import VITONDataset
-from vtonlib.networks import fill_deterministic
 from vtonlib.preprocess import preprocess
 from vtonlib.pretrained import CHECKPOINTS, build_network
 from vtonlib.conditions import cached_conditions
 from vtonlib.train import TrainConfig, Trainer
+from vtonlib.testing import fill_deterministic
 
 STAGES = ('preprocess', 'conditions', 'first step')
 

@@ -7,8 +7,9 @@ multi-scale discriminator: ndf 64, 2 scales, dropout 0.2, 5 layers because 6 do 
 with the same recipe, the dissertation's (vtonlib's `dissertation-*` configs): batch 1 x 4
 accumulated micro-batches, Adam 1e-4 / 4e-4, G = adv + 10 L1 + 10 VGG, D = adv + 10 GP (WGAN-GP),
 on the embedded sample data (conditions precomputed with
-the true parse and a GMM with generated weights). The VGG19 has random weights (nothing is
-downloaded); it costs the same as the real one. The dissertation's loop is re-implemented as
+the true parse and a GMM with generated weights). The VGG19 has stand-in random weights
+(`testing.write_standin_vgg19` in a temporary TORCH_HOME, nothing is downloaded); it costs the same
+as the real one. The dissertation's loop is re-implemented as
 printed: one generator forward per micro-batch, D loss and G loss backpropagated through the
 same graph (retain_graph), so the G loss also writes into D's gradients; the gradient penalty
 on the first scale only; the scaler updated twice per step. vtonlib's Trainer freezes D for the
@@ -20,19 +21,16 @@ import argparse, json, resource, subprocess, sys, tempfile, time
 
 import torch
 import torch.nn.functional as F
-from torchvision.models.vgg import cfgs, make_layers
+from fastcore.xtras import modified_env
 
-import vtonlib.losses as losses
+from vtonlib.losses import VGGPerceptualLoss
 from vtonlib.sample import make_sample_dataset
 from vtonlib.dataset import VITONDataset
-from vtonlib.networks import GMM, fill_deterministic
+from vtonlib.networks import GMM
 from vtonlib.pipeline import alias_inputs
 from vtonlib.conditions import ConditionDataset, expand_conditions, precompute_conditions
 from vtonlib.train import Trainer, build_discriminator, build_generator, named_config
-
-# a VGG19 with random weights in place of the downloaded one (same architecture, same cost)
-losses.fetch = lambda name: None
-losses.vgg19_features = lambda path: make_layers(cfgs['E'])[:losses.VGG_SLICES[-1]].requires_grad_(False).eval()
+from vtonlib.testing import fill_deterministic, write_standin_vgg19
 
 
 DISSERTATION = {'image': 'dissertation-image', 'more_features': 'dissertation-morefeatures'}
@@ -63,7 +61,7 @@ def dissertation_steps(cfg, steps, device='cpu', dtype=None):
     torch.manual_seed(0)
     alias, D = build_generator(cfg).to(device), build_discriminator(cfg).to(device)
     outputs = lambda x: [scale[-1] for scale in D(x)]          # the dissertation's D returned the maps only
-    vgg = losses.VGGPerceptualLoss().to(device)
+    vgg = VGGPerceptualLoss().to(device)
     optimizer_G = torch.optim.Adam(alias.parameters(), lr=cfg.lr_g)
     optimizer_D = torch.optim.Adam(D.parameters(), lr=cfg.lr_d)
     scaler = torch.amp.GradScaler(device, enabled=dtype == torch.float16)   # fp32 on the CPU, like vtonlib's trainer
@@ -104,7 +102,7 @@ def dissertation_steps(cfg, steps, device='cpu', dtype=None):
 
 def vtonlib_steps(cfg, steps):
     "vtonlib's Trainer, `steps` optimizer steps; yields after each."
-    t = Trainer(cfg)                                            # its VGG loss gets the random-weight VGG too
+    t = Trainer(cfg)                                            # its VGG loss gets the stand-in VGG too
     for _ in range(steps): t.train_step(); yield
 
 
@@ -127,7 +125,8 @@ def main():
     p.add_argument('--variant'); p.add_argument('--condition'); p.add_argument('--data')
     args = p.parse_args()
     if args.variant: return child(args)
-    with tempfile.TemporaryDirectory() as d:
+    with tempfile.TemporaryDirectory() as d, modified_env(TORCH_HOME=f'{d}/torch'):   # the children inherit it
+        write_standin_vgg19()
         size = tuple(args.size)
         root = make_sample_dataset(f'{d}/data', n=16, size=size)
         precompute_conditions(VITONDataset(root, 'train', size=size), f'{d}/cond', parse_source='gt',

@@ -9,8 +9,9 @@ import torch
 
 from vtonlib.sample import make_sample_dataset
 from vtonlib.dataset import VITONDataset
-from vtonlib.networks import ALIASGenerator, GMM, SegGenerator, fill_deterministic
+from vtonlib.networks import ALIASGenerator, GMM, SegGenerator
 from vtonlib.pipeline import TryOnPipeline
+from vtonlib.testing import fill_deterministic
 
 
 def main():

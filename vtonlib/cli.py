@@ -19,8 +19,7 @@ from .sample import make_sample_dataset, sample_tryon
 from .preprocess import preprocess, seg13_to_alias7
 from .dataset import VITONDataset, labels_onehot, to_tensor
 from .pretrained import load_pretrained
-from .person import cloth_inputs, default_models, person_inputs, write_cloth, write_pairs, write_person
-from .pipeline import TryOnPipeline, result_name, save_result, tryon
+from .pipeline import TryOnPipeline, result_name, save_result, tryon, tryon_photo
 from .conditions import ConditionDataset, pending_pairs, precompute_conditions, save_conditions
 from .train import CONFIGS, TrainConfig, Trainer, named_config, training_set
 from .metrics import METRICS, PROTOCOLS, evaluate, evaluate_runs
@@ -206,17 +205,10 @@ def _train(a):
     print(f'checkpoints and log in {trainer.run_dir}')
 
 def _tryon_photo(a):
-    "`vton tryon --photo --cloth --out`: the person of a photo dressed in a garment photo; the inputs made are kept beside."
+    "`vton tryon --photo --cloth --out`: `pipeline.tryon_photo`, the person of a photo dressed in a garment photo."
     if not (a.cloth and a.result): raise VtonError('vton tryon --photo: give --cloth GARMENT.jpg and --out RESULT.jpg too')
-    root = Path(a.result).with_name(Path(a.result).stem + '-inputs')
-    pose, parser = default_models()
-    write_person(root / TEST, 'photo_00.jpg', person_inputs(a.photo, pose, parser, a.size))
-    write_cloth(root / TEST, 'cloth_00.jpg', *cloth_inputs(a.cloth, a.size))
-    write_pairs(root, [('photo_00.jpg', 'cloth_00.jpg')])
-    alias = load_pretrained('alias', a.alias, size=a.size)
-    pipe = TryOnPipeline(load_pretrained('seg'), load_pretrained('gmm'), alias, a.size).to(pick_device())
-    save_result(pipe.try_on(root, 'photo_00.jpg', 'cloth_00.jpg', amp=a.amp)['output'], a.result)
-    print(f'{a.result} (the inputs made from your photos are in {root})')
+    result, inputs = tryon_photo(a.photo, a.cloth, a.result, a.alias, a.size, a.amp)
+    print(f'{result} (the inputs made from your photos are in {inputs})')
 
 def _tryon(a):
     "`vton tryon`: the official inference over a pair list, or on a photo of your own (`--photo`)."

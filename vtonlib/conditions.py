@@ -10,37 +10,49 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image
+from fastcore.basics import patch
 
 from .core import VtonError, atomic_write, pack_folder, read_image, save_image, unpack_folder
 from .preprocess import onehot
 from .dataset import expand_batch, image_tensor, unit_range
 from .networks import TpsGridGen
 from .pretrained import load_pretrained, model_digest
-from .pipeline import PIPELINE_FIELDS, TryOnPipeline, _require_parse_source, pair_batches, result_name, tps_warp
+from .pipeline import PIPELINE_FIELDS, TryOnPipeline, check_parse_source, pair_batches, tps_warp
 
 # %% auto #0
-__all__ = ['log', 'COND_FILES', 'COND_META', 'ALIAS_FIELDS', 'PACK_EVERY', 'pairs_digest', 'condition_key', 'pending_pairs',
-           'save_conditions', 'save_theta_conditions', 'read_theta', 'frozen_networks', 'precompute_conditions',
-           'tps_grid', 'read_labels', 'ConditionDataset', 'expand_conditions', 'cached_conditions']
+__all__ = ['log', 'COND_FILES', 'COND_META', 'ALIAS_FIELDS', 'PACK_EVERY', 'condition_stem', 'pairs_digest', 'condition_key',
+           'pending_pairs', 'save_conditions', 'save_theta_conditions', 'read_theta', 'frozen_networks',
+           'precompute_conditions', 'tps_grid', 'read_labels', 'ConditionDataset', 'expand_conditions',
+           'cached_conditions']
 
-# %% ../nbs/05b_conditions.ipynb #3df9e610
+# %% ../nbs/05b_conditions.ipynb #f4cc135c
 log = logging.getLogger(__name__)
 
+def condition_stem(
+    img_name: str, # the person's image name
+    c_name: str, # the cloth's image name
+) -> str:
+    "The stem of a pair's condition files: person id, underscore, cloth stem ('00891_01430_00')."
+    return f"{img_name.split('_')[0]}_{Path(c_name).stem}"
+
+# %% ../nbs/05b_conditions.ipynb #3df9e610
 COND_FILES = {'pixels': {'seg7': '.png', 'warped_cloth': '.png', 'warped_mask': '.png'},
               'theta': {'seg7': '.png', 'theta': '.npy'}}
 COND_META = 'conditions.json'
 
 def _cond_paths(cond_dir, img_name: str, c_name: str, form: str = 'pixels') -> dict:
     "Where the conditions of one pair live, in `form` ('pixels' or 'theta')."
-    stem = Path(result_name(img_name, c_name)).stem
+    stem = condition_stem(img_name, c_name)
     return {k: Path(cond_dir) / k / (stem + ext) for k, ext in COND_FILES[form].items()}
 
+# %% ../nbs/05b_conditions.ipynb #95f6fb2e
 def pairs_digest(
     pairs, # (person, cloth) name pairs
 ) -> str:
     "A short digest of a pair list, order included."
     return hashlib.sha256('\n'.join(f'{p} {c}' for p, c in pairs).encode()).hexdigest()[:16]
 
+# %% ../nbs/05b_conditions.ipynb #23d66012
 def condition_key(
     dataset, # the dataset whose conditions are meant, a `VITONDataset`
     parse_source: str, # 'seg' (predicted), 'gt' (the person's own parse) or another source's name
@@ -55,6 +67,7 @@ def condition_key(
         key['weights'] = {name: model_digest(m) for name, m in (('seg', seg), ('gmm', gmm)) if m is not None}
     return key
 
+# %% ../nbs/05b_conditions.ipynb #6a4a4d4a
 def _check_key(cond_dir, key: dict):
     "Refuse a condition folder made from something other than `key`."
     f = Path(cond_dir) / COND_META
@@ -65,6 +78,7 @@ def _check_key(cond_dir, key: dict):
         diff = '; '.join(f'{k} {found.get(k)!r}, not {v!r}' for k, v in key.items() if found.get(k) != v)
         raise VtonError(f'{f}: holds conditions made from something else ({diff}); use another folder or delete this one')
 
+# %% ../nbs/05b_conditions.ipynb #864e31e6
 def pending_pairs(
     dataset, # a `VITONDataset`
     out_dir, # the condition folder
@@ -84,6 +98,7 @@ def _labels(seg7) -> Image.Image:
     "A (7, H, W) one-hot parse, or its (H, W) labels, as an 'L' image of labels 0..6."
     return Image.fromarray((seg7 if seg7.dim() == 2 else seg7.argmax(0)).byte().cpu().numpy(), 'L')
 
+# %% ../nbs/05b_conditions.ipynb #633269c7
 def save_conditions(
     out_dir, # the condition folder
     img_name: str, # the person's image name
@@ -98,6 +113,7 @@ def save_conditions(
               'warped_mask': Image.fromarray(to_8bit(warped_mask[0]), 'L')}
     for kind, path in _cond_paths(out_dir, img_name, c_name).items(): save_image(images[kind], path)
 
+# %% ../nbs/05b_conditions.ipynb #3bb042a4
 def save_theta_conditions(
     out_dir, # the condition folder
     img_name: str, # the person's image name
@@ -110,6 +126,7 @@ def save_theta_conditions(
     save_image(_labels(seg7), paths['seg7'], durable=False)
     with atomic_write(paths['theta'], durable=False) as f: np.save(f, theta.detach().float().cpu().numpy())
 
+# %% ../nbs/05b_conditions.ipynb #90fde5d3
 def read_theta(
     path, # the `.npy` file
     n: int, # how many parameters it must hold
@@ -129,11 +146,12 @@ def frozen_networks(
     gmm=None, # the geometric matching module; default the official one
 ) -> tuple:
     "(Seg, GMM) that make the conditions: the given ones, else the official ones; no Seg for parse source 'gt'."
-    _require_parse_source(parse_source)
+    check_parse_source(parse_source)
     if parse_source == 'gt': seg = None
     elif seg is None: seg = load_pretrained('seg')
     return seg, gmm if gmm is not None else load_pretrained('gmm')
 
+# %% ../nbs/05b_conditions.ipynb #21556ba4
 def _finished(dataset, out_dir, parse_source: str) -> bool:
     "Whether `out_dir` holds the theta-form conditions of every pair of `dataset` from `parse_source`, whatever weights made them."
     try: key = json.loads((Path(out_dir) / COND_META).read_text())
@@ -141,11 +159,13 @@ def _finished(dataset, out_dir, parse_source: str) -> bool:
     made_for = {**condition_key(dataset, parse_source), 'form': 'theta'}
     return all(key.get(k) == v for k, v in made_for.items()) and not pending_pairs(dataset, out_dir, key)
 
+# %% ../nbs/05b_conditions.ipynb #2bc8524b
 def _batch_conditions(pipe: TryOnPipeline, batch: dict, parse_source: str, generator) -> tuple:
     "The (B, H, W) uint8 seg7 labels and the (B, N) theta of a batch, made on the pipeline's device and copied back once."
     c = pipe.conditions(batch, parse_source, generator=generator, warp=False)
     return c['seg7'].argmax(1).byte().cpu(), c['theta'].float().cpu()
 
+# %% ../nbs/05b_conditions.ipynb #ddc5620d
 def precompute_conditions(
     dataset, # the training pairs, a `VITONDataset`
     out_dir, # the condition folder
@@ -160,7 +180,7 @@ def precompute_conditions(
 ) -> Path:
     "Run the frozen Seg (or the true parse, 'gt') and GMM once over `dataset`; store each pair's seg7 and TPS theta."
     out_dir = Path(out_dir)
-    _require_parse_source(parse_source)
+    check_parse_source(parse_source)
     if seg is None and gmm is None and _finished(dataset, out_dir, parse_source): return out_dir
     seg, gmm = frozen_networks(parse_source, seg, gmm)
     todo = pending_pairs(dataset, out_dir, condition_key(dataset, parse_source, seg, gmm))
@@ -188,6 +208,7 @@ def tps_grid(
     "The TPS grid generator at output `size` on `device`, built once per process (its basis costs seconds at 1024x768)."
     return TpsGridGen(size, grid_size).to(device)
 
+# %% ../nbs/05b_conditions.ipynb #de890f2e
 def read_labels(
     path, # an 'L' PNG of labels
     n: int, # how many classes
@@ -198,6 +219,7 @@ def read_labels(
         raise VtonError(f'{path}: label {labels.max()} is not one of the {n} classes; delete it and run precompute_conditions again')
     return labels
 
+# %% ../nbs/05b_conditions.ipynb #3a19d350
 class ConditionDataset(torch.utils.data.Dataset):
     "Compact items of `dataset` that have conditions in `cond_dir`: the fields training reads, `seg7` labels and `theta` (or the stored warp)."
     def __init__(
@@ -226,18 +248,21 @@ class ConditionDataset(torch.utils.data.Dataset):
 
     def __len__(self): return len(self.pairs)
 
-    def __getitem__(self, i):
-        item = self.dataset[self.indices[i]]
-        paths = _cond_paths(self.cond_dir, item['img_name'], item['c_name'], self.form)
-        for p in paths.values():
-            if not p.exists():
-                raise VtonError(f'{p}: condition missing; run precompute_conditions(dataset, "{self.cond_dir}") again')
-        item['seg7'] = read_labels(paths['seg7'], 7)
-        if self.form == 'theta': item['theta'] = read_theta(paths['theta'], 2 * self.key['grid_size'] ** 2)
-        else:
-            item['warped_cloth'] = image_tensor(read_image(paths['warped_cloth']))
-            item['warped_mask'] = torch.from_numpy(np.array(read_image(paths['warped_mask'], 'L')))[None]
-        return item
+# %% ../nbs/05b_conditions.ipynb #3e269126
+@patch
+def __getitem__(self: ConditionDataset, i):
+    "Item `i`: the dataset's compact item with `seg7` labels and `theta` (or the stored warped cloth and mask)."
+    item = self.dataset[self.indices[i]]
+    paths = _cond_paths(self.cond_dir, item['img_name'], item['c_name'], self.form)
+    for p in paths.values():
+        if not p.exists():
+            raise VtonError(f'{p}: condition missing; run precompute_conditions(dataset, "{self.cond_dir}") again')
+    item['seg7'] = read_labels(paths['seg7'], 7)
+    if self.form == 'theta': item['theta'] = read_theta(paths['theta'], 2 * self.key['grid_size'] ** 2)
+    else:
+        item['warped_cloth'] = image_tensor(read_image(paths['warped_cloth']))
+        item['warped_mask'] = torch.from_numpy(np.array(read_image(paths['warped_mask'], 'L')))[None]
+    return item
 
 # %% ../nbs/05b_conditions.ipynb #c5d2e8f1
 def expand_conditions(
@@ -269,15 +294,18 @@ class _Packer:
         self.since += n
         if self.since >= self.pairs or time.monotonic() - self.last >= self.seconds: self.pack()
 
-    def pack(self):
-        "Append what is not packed yet."
-        if self.ok:
-            try: pack_folder(*self.args, append=True)
-            except (VtonError, OSError) as e:
-                self.ok = False
-                log.warning('%s; the conditions are not kept for a new session, training goes on', e)
-        self.since, self.last = 0, time.monotonic()
+# %% ../nbs/05b_conditions.ipynb #34b4fd4e
+@patch
+def pack(self: _Packer):
+    "Append what is not packed yet."
+    if self.ok:
+        try: pack_folder(*self.args, append=True)
+        except (VtonError, OSError) as e:
+            self.ok = False
+            log.warning('%s; the conditions are not kept for a new session, training goes on', e)
+    self.since, self.last = 0, time.monotonic()
 
+# %% ../nbs/05b_conditions.ipynb #f5633aaa
 def cached_conditions(
     dataset, # the training pairs, a `VITONDataset`
     cond_dir, # the condition folder on the work root

@@ -15,8 +15,9 @@ from .data import fetch, local_path
 from .networks import ALIASGenerator, GMM, SegGenerator
 
 # %% auto #0
-__all__ = ['CHECKPOINTS', 'PROVENANCE_KEYS', 'OFFICIAL_SIZE', 'read_state_dict', 'load_strict', 'build_network',
-           'provenance_path', 'write_provenance', 'read_provenance', 'alias_options', 'load_pretrained', 'model_digest']
+__all__ = ['CHECKPOINTS', 'PROVENANCE_KEYS', 'OFFICIAL_SIZE', 'read_state_dict', 'load_strict', 'alias_architecture',
+           'build_network', 'provenance_path', 'write_provenance', 'read_provenance', 'alias_options',
+           'official_checkpoint', 'load_pretrained', 'model_digest']
 
 # %% ../nbs/05_pretrained.ipynb #009a2896
 def read_state_dict(
@@ -53,6 +54,14 @@ def load_strict(
     model.load_state_dict(sd, strict=True)
     return model
 
+# %% ../nbs/05_pretrained.ipynb #28004430
+def alias_architecture(
+    sd: dict | None, # an ALIAS generator's state dict, or None
+) -> tuple[int, str]:
+    "ALIAS's `ngf` and `num_upsampling_layers` as far as the keys of `sd` tell ('normal' reads as 'more'); (64, 'most') without `sd`."
+    if sd is None: return 64, 'most'
+    return sd['conv_0.weight'].shape[0] // 16 if 'conv_0.weight' in sd else 64, 'most' if 'up_4.conv_0.bias' in sd else 'more'
+
 # %% ../nbs/05_pretrained.ipynb #74b1d0bf
 CHECKPOINTS = {'seg': 'seg_final', 'gmm': 'gmm_final', 'alias': 'alias_final'}
 
@@ -66,9 +75,8 @@ def build_network(
     if name == 'seg': return SegGenerator(21, 13)
     if name == 'gmm': return GMM(7, 3, (1024, 768), 5)
     if name != 'alias': raise VtonError(f"unknown network {name!r}; use one of {list(CHECKPOINTS)}")
-    ngf = sd['conv_0.weight'].shape[0] // 16 if sd is not None and 'conv_0.weight' in sd else 64
-    mode = num_upsampling_layers or ('more' if sd is not None and 'up_4.conv_0.bias' not in sd else 'most')
-    return ALIASGenerator(9, 7, size, ngf, mode)
+    ngf, depth = alias_architecture(sd)
+    return ALIASGenerator(9, 7, size, ngf, num_upsampling_layers or depth)
 
 # %% ../nbs/05_pretrained.ipynb #b3e9f4a1
 PROVENANCE_KEYS = ('ngf', 'num_upsampling_layers', 'size', 'run', 'step')
@@ -79,6 +87,7 @@ def provenance_path(
     "The provenance record of generator weights: beside them, the same name with `.json`."
     return Path(weights).with_suffix('.json')
 
+# %% ../nbs/05_pretrained.ipynb #bd7c934e
 def write_provenance(
     weights, # the generator's weights file
     record: dict, # ngf, num_upsampling_layers, size (H, W), run and step
@@ -87,6 +96,7 @@ def write_provenance(
     if missing := [k for k in PROVENANCE_KEYS if k not in record]: raise ValueError(f'provenance record lacks {missing}')
     with atomic_write(provenance_path(weights), 'w') as f: json.dump({**record, 'size': list(record['size'])}, f)
 
+# %% ../nbs/05_pretrained.ipynb #b94e8b7d
 def read_provenance(
     weights, # a generator's weights file
 ) -> dict | None:
@@ -102,9 +112,18 @@ def read_provenance(
                         f'{Path(weights).name} without it')
     return {**record, 'size': tuple(record['size'])}
 
-# %% ../nbs/05_pretrained.ipynb #d7f1a8c3
+# %% ../nbs/05_pretrained.ipynb #5c516055
 OFFICIAL_SIZE = (1024, 768)   # the official generator's (H, W)
 
+def _assumed_options(path, ngf: int, depth: str, size, num_upsampling_layers, say) -> dict:
+    "ALIAS's options for weights `path` without a provenance record: the caller's, else assumed (and said)."
+    assumed = ([] if num_upsampling_layers or depth == 'most' else ["num_upsampling_layers='more' (its keys fit 'normal' too)"]) \
+              + ([] if size else [f'size {OFFICIAL_SIZE[0]}x{OFFICIAL_SIZE[1]}'])
+    if assumed: say(f'{path}: no provenance record ({provenance_path(path).name}) says what this generator is; assumed '
+                    f'{" and ".join(assumed)}. Pass num_upsampling_layers and size if it was trained otherwise.')
+    return dict(size=tuple(size or OFFICIAL_SIZE), ngf=ngf, num_upsampling_layers=num_upsampling_layers or depth)
+
+# %% ../nbs/05_pretrained.ipynb #d7f1a8c3
 def alias_options(
     path, # the generator's weights file, named in messages
     sd: dict, # its state dict
@@ -113,14 +132,8 @@ def alias_options(
     say=warnings.warn, # how a statement of what was assumed is reported
 ) -> dict:
     "ALIAS's `size`, `ngf` and `num_upsampling_layers` for weights `path`: the caller's, checked against its provenance record, which fills what the caller left out."
-    ngf, record = sd['conv_0.weight'].shape[0] // 16 if 'conv_0.weight' in sd else 64, read_provenance(path)
-    depth = 'most' if 'up_4.conv_0.bias' in sd else 'more'            # 'normal' has the keys of 'more'
-    if record is None:
-        assumed = ([] if num_upsampling_layers or depth == 'most' else ["num_upsampling_layers='more' (its keys fit 'normal' too)"]) \
-                  + ([] if size else [f'size {OFFICIAL_SIZE[0]}x{OFFICIAL_SIZE[1]}'])
-        if assumed: say(f'{path}: no provenance record ({provenance_path(path).name}) says what this generator is; assumed '
-                        f'{" and ".join(assumed)}. Pass num_upsampling_layers and size if it was trained otherwise.')
-        return dict(size=tuple(size or OFFICIAL_SIZE), ngf=ngf, num_upsampling_layers=num_upsampling_layers or depth)
+    (ngf, depth), record = alias_architecture(sd), read_provenance(path)
+    if record is None: return _assumed_options(path, ngf, depth, size, num_upsampling_layers, say)
     made = f"{record['run']} step {record['step']}"
     if record['ngf'] != ngf or (record['num_upsampling_layers'] == 'most') != (depth == 'most'):
         raise VtonError(f"{path}: its provenance record {provenance_path(path).name} (ngf={record['ngf']}, "
@@ -134,6 +147,20 @@ def alias_options(
         say(f"{path}: trained at {record['size'][0]}x{record['size'][1]} ({made}), used at {size[0]}x{size[1]}")
     return dict(size=tuple(size or record['size']), ngf=ngf, num_upsampling_layers=record['num_upsampling_layers'])
 
+# %% ../nbs/05_pretrained.ipynb #c65df5e9
+def official_checkpoint(
+    name: str, # 'seg', 'gmm' or 'alias'
+    download: bool = False, # fetch the file when it is missing
+) -> Path:
+    "The official checkpoint file of network `name`, where `vton download` puts it; missing, a `VtonError` saying how to get it."
+    if name not in CHECKPOINTS: raise VtonError(f"unknown network {name!r}; use one of {list(CHECKPOINTS)}")
+    entry = CHECKPOINTS[name]
+    path = fetch(entry) if download else local_path(entry)
+    if not path.is_file():
+        raise VtonError(f'{path}: the official {entry}.pth is not here; get it with `vton download` or '
+                        f"vtonlib.data.fetch('{entry}') (or pass download=True)")
+    return path
+
 # %% ../nbs/05_pretrained.ipynb #c489954d
 def load_pretrained(
     name: str, # 'seg', 'gmm' or 'alias'
@@ -145,14 +172,8 @@ def load_pretrained(
     say=warnings.warn, # how a statement of what was assumed (weights without a record) is reported
 ) -> nn.Module:
     "Network `name` ('seg', 'gmm', 'alias') with the official (or `path`'s) weights, strict, in eval mode on CPU."
-    if name not in CHECKPOINTS: raise VtonError(f"unknown network {name!r}; use one of {list(CHECKPOINTS)}")
-    if path is None:
-        entry = CHECKPOINTS[name]
-        path = fetch(entry) if download else local_path(entry)
-        if not path.is_file():
-            raise VtonError(f'{path}: the official {entry}.pth is not here; get it with `vton download` or '
-                            f"vtonlib.data.fetch('{entry}') (or pass download=True)")
-        size = size or OFFICIAL_SIZE
+    if path is None: path, size = official_checkpoint(name, download), size or OFFICIAL_SIZE
+    elif name not in CHECKPOINTS: raise VtonError(f"unknown network {name!r}; use one of {list(CHECKPOINTS)}")
     sd = read_state_dict(path)
     if name == 'alias':
         opts = alias_options(path, sd, size, num_upsampling_layers, say)

@@ -22,8 +22,8 @@ from .person import cloth_inputs, default_models, person_inputs, write_cloth, wr
 from .pipeline import TryOnPipeline, result_name, save_result, tryon
 from .conditions import ConditionDataset, pending_pairs, precompute_conditions, save_conditions
 from .train import CONFIGS, TrainConfig, Trainer, named_config, training_set
-from .metrics import METRICS, PROTOCOLS, evaluate, evaluate_runs
-from .compare import collect_samples, export_html, image_grid, plot_losses
+from .metrics import METRICS, PROTOCOLS, evaluate
+from .compare import collect_samples, evaluate_runs, export_html, image_grid, plot_losses
 
 # %% auto #0
 __all__ = ['DEMO_RUN', 'QUICK_RUN', 'COMMANDS', 'load_config', 'sample_conditions', 'write_results', 'available_metrics',

@@ -93,7 +93,7 @@ def main():
     ap.add_argument('--child', nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child: return child(*args.child)
-    from vtonlib.metrics import synthetic_pairs
+    from vtonlib.testing import synthetic_pairs
     results = {}
     with tempfile.TemporaryDirectory() as d:
         for n in args.counts:

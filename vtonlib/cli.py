@@ -22,8 +22,8 @@ from .pretrained import load_pretrained
 from .pipeline import TryOnPipeline, result_name, save_result, tryon, tryon_photo
 from .conditions import ConditionDataset, pending_pairs, precompute_conditions, save_conditions
 from .train import CONFIGS, TrainConfig, Trainer, named_config, training_set
-from .metrics import METRICS, PROTOCOLS, evaluate, evaluate_runs
-from .compare import collect_samples, export_html, image_grid, plot_losses
+from .metrics import METRICS, PROTOCOLS, evaluate
+from .compare import collect_samples, evaluate_runs, export_html, image_grid, plot_losses
 
 # %% auto #0
 __all__ = ['DEMO_RUN', 'QUICK_RUN', 'COMMANDS', 'load_config', 'sample_conditions', 'write_results', 'available_metrics',

@@ -16,7 +16,8 @@ from .pipeline import TryOnPipeline, tryon
 from .conditions import pairs_digest
 from . import train
 from .checkpoint import CheckpointStore
-from .metrics import METRICS, MetricsTable, evaluate_runs, plot_metric_curves
+from .metrics import METRICS
+from .compare import MetricsTable, evaluate_runs
 
 # %% auto #0
 __all__ = ['TRAIN_PAIRS', 'TEST_PAIRS', 'CONDITION_PAIR_BYTES', 'RESULT_BYTES', 'held_bytes', 'check_room', 'training_need',
@@ -106,12 +107,6 @@ def _scores(name: str, folder: Path, real_dir: Path, metrics, made_of: str, reco
     with atomic_write(record, 'w') as f: json.dump({'tag': tag, 'row': row}, f)
     return row, False
 
-def _write_table(table: MetricsTable, keep_dir: Path):
-    "The table as metrics.csv and metrics.md, and its metric-against-step plot, in `keep_dir`."
-    table.to_csv(keep_dir / 'metrics.csv')
-    with atomic_write(keep_dir / 'metrics.md', 'w') as f: f.write(table.to_markdown() + '\n')
-    plot_metric_curves(table, keep_dir / 'metrics_vs_step.png')
-
 def evaluate_generators(
     generators: dict, # {name: ALIAS weights file, or None for the official alias_final.pth}
     data_root, # the dataset folder, its test split extracted
@@ -142,7 +137,7 @@ def evaluate_generators(
         made = tryon(pipe, test_set, folder, batch_size, num_workers, amp=True)
         if not restored or len(made) != before: pack_folder(folder, packs, made_of)
         row, kept = _scores(name, folder, real_dir, metrics, made_of, keep_dir / 'scores' / f'{name}.json', device=device, **kwargs)
-        rows.append(row); _write_table(MetricsTable(rows, metrics), keep_dir)
+        rows.append(row); MetricsTable(rows, metrics).save(keep_dir)
         say(f'{name}: {len(made)} try-ons ({before if restored else 0} restored from {packs}, {len(made) - (before if restored else 0)} made), '
             f'scores {"kept" if kept else "computed"}, table {keep_dir / "metrics.md"} ({time.perf_counter() - start:.0f} s)')
     return MetricsTable(rows, metrics), folders

@@ -5,6 +5,7 @@
 # %% ../nbs/05a_pipeline.ipynb #0b4896a2
 from __future__ import annotations
 import json, logging
+from collections import Counter
 from pathlib import Path
 
 import torch
@@ -21,9 +22,10 @@ from .dataset import VITONDataset, expand_batch
 from .pretrained import load_pretrained, model_digest
 
 # %% auto #0
-__all__ = ['SEG_SIZE', 'PIPELINE_FIELDS', 'log', 'RESULTS_RECORD', 'alias_inputs', 'seg_noise', 'gaussian_blur',
-           'check_parse_source', 'tps_warp', 'TryOnPipeline', 'result_name', 'to_image', 'save_result', 'Guarded',
-           'collate_readable', 'pair_batches', 'tryon', 'tryon_photo']
+__all__ = ['SEG_SIZE', 'PIPELINE_FIELDS', 'log', 'RESULTS_RECORD', 'IMAGE_EXTENSIONS', 'alias_inputs', 'seg_noise',
+           'gaussian_blur', 'check_parse_source', 'tps_warp', 'TryOnPipeline', 'result_name', 'to_image', 'save_result',
+           'Guarded', 'collate_readable', 'pair_batches', 'tryon', 'tryon_photo', 'list_images', 'few_names',
+           'split_result', 'person_of', 'index_results', 'match_pairs']
 
 # %% ../nbs/05a_pipeline.ipynb #ad437734
 def alias_inputs(
@@ -332,3 +334,90 @@ def tryon_photo(
     generator = torch.Generator(pipe.device).manual_seed(seed)
     save_result(pipe.try_on(root, 'photo_00.jpg', 'cloth_00.jpg', amp=amp, generator=generator)['output'], result)
     return result, root
+
+# %% ../nbs/05a_pipeline.ipynb #725a5c4e
+IMAGE_EXTENSIONS = ('.bmp', '.jpg', '.jpeg', '.pgm', '.png', '.ppm', '.tif', '.tiff', '.webp')
+
+def list_images(
+    folder, # the folder to list
+) -> list[Path]:
+    "The image files directly in `folder`, sorted by name; `VtonError` if it is missing or has none."
+    folder = Path(folder)
+    if not folder.is_dir(): raise VtonError(f'{folder}: not a folder of images')
+    paths = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS)
+    if not paths: raise VtonError(f'{folder}: no images in it (looked for {", ".join(IMAGE_EXTENSIONS)})')
+    return paths
+
+# %% ../nbs/05a_pipeline.ipynb #6c4d11d6
+def few_names(
+    names, # paths or names
+    n: int = 5, # how many to name
+) -> str:
+    "The first `n` of `names` (a path by its file name) and how many more there are, for a message."
+    names = [str(getattr(x, 'name', x)) for x in names]
+    return ', '.join(names[:n]) + (f' and {len(names) - n} more' if len(names) > n else '')
+
+# %% ../nbs/05a_pipeline.ipynb #4fda2734
+def split_result(
+    stem: str, # the result's file name without suffix
+    persons, # the known person names
+    cloths=None, # the known cloth names; default `persons`
+) -> tuple[str | None, str | None]:
+    "(person, cloth) of a result named `<person>_<cloth>` or, officially, `<person id>_<cloth>`; None where not found."
+    if stem in persons: return stem, stem
+    cloths = persons if cloths is None else cloths
+    parts = stem.split('_')
+    for i in range(1, len(parts)):
+        head, cloth = '_'.join(parts[:i]), '_'.join(parts[i:])
+        if cloth not in cloths: continue
+        if head in persons: return head, cloth
+        if cloth in persons and head == cloth.split('_')[0]: return cloth, cloth
+        return next((p for p in sorted(persons) if p.split('_')[0] == head), None), cloth
+    return None, None
+
+# %% ../nbs/05a_pipeline.ipynb #266311fc
+def person_of(
+    stem: str, # the result's file name without suffix
+    persons, # the known person names
+) -> tuple[str | None, str | None]:
+    "(person, cloth) a result named `stem` shows, or (None, None); the person is None when the cloth is not theirs."
+    person, cloth = split_result(stem, persons)
+    return (person if person == cloth else None), cloth
+
+# %% ../nbs/05a_pipeline.ipynb #4ae06d65
+def index_results(
+    real_paths, # the real photos
+    fake_paths, # the results
+) -> tuple[dict, list[str]]:
+    "Map each real image to its paired result; also return a problem line for every result that has no pair."
+    persons = {p.stem: p for p in real_paths}
+    if len(persons) < len(real_paths):
+        dup = [s for s, c in Counter(p.stem for p in real_paths).items() if c > 1]
+        raise VtonError(f'{real_paths[0].parent}: several files per person ({few_names(dup)}); keep one of each')
+    found, problems = {}, []
+    for f in fake_paths:
+        person, cloth = person_of(f.stem, persons)
+        if person is None:
+            problems.append(f'{f.name}: unpaired (cloth {cloth} is not the person\'s own)' if cloth else
+                            f'{f.name}: no real image {f.stem}.* nor <person>_<person> name')
+        elif persons[person] in found:
+            problems.append(f'{f.name}: a second result for {person} (also {found[persons[person]].name})')
+        else: found[persons[person]] = f
+    return found, problems
+
+# %% ../nbs/05a_pipeline.ipynb #cf1d898d
+def match_pairs(
+    real_dir, # folder of the real photos
+    fake_dir, # folder of the results
+) -> list[tuple[Path, Path]]:
+    "(real, result) pairs matched by name; `VtonError` listing every result or real image without a partner."
+    real_paths, fake_paths = list_images(real_dir), list_images(fake_dir)
+    found, problems = index_results(real_paths, fake_paths)
+    missing = [p for p in real_paths if p not in found]
+    if missing: problems.append(f'no result for {len(missing)} of {len(real_paths)} real images: {few_names(missing)}')
+    if problems:
+        raise VtonError(f'cannot pair {fake_dir} with {real_dir}: ' + '; '.join(problems[:5]) +
+                        (f'; and {len(problems) - 5} more problems' if len(problems) > 5 else '') +
+                        '. LPIPS and SSIM need one paired result (the person in their own cloth, e.g. from '
+                        'test_pairs.txt) per real image; FID alone (metrics=("fid",)) accepts any results.')
+    return [(p, found[p]) for p in real_paths]

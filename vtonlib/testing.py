@@ -9,8 +9,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from unittest import mock
 
+import numpy as np
 import torch
 from fastcore.xtras import modified_env
+from PIL import Image
 from torch import nn
 from torch.nn import functional as F
 from torchvision.models.vgg import cfgs, make_layers
@@ -20,8 +22,9 @@ from .core import VtonError, atomic_save, atomic_write
 from .losses import VGG_SLICES
 
 # %% auto #0
-__all__ = ['rule_fill', 'fill_deterministic', 'write_standin_vgg19', 'write_standin_weights', 'standin_weights', 'browser',
-           'render_dom', 'bomb_png', 'env_dir', 'spelled_names']
+__all__ = ['TOY_COLOURS', 'TOY_GARMENTS', 'rule_fill', 'fill_deterministic', 'write_standin_vgg19', 'write_standin_weights',
+           'standin_weights', 'browser', 'render_dom', 'bomb_png', 'synthetic_pairs', 'toy_person', 'save_png',
+           'toy_regions', 'env_dir', 'spelled_names']
 
 # %% ../nbs/14_testing.ipynb #29c17368
 def rule_fill(
@@ -149,6 +152,68 @@ def bomb_png(
     header = chunk(b'IHDR', struct.pack('>IIBBBBB', width, height, 8, 2, 0, 0, 0))
     Path(path).write_bytes(b'\x89PNG\r\n\x1a\n' + header + chunk(b'IDAT', zlib.compress(b'')) + chunk(b'IEND', b''))
     return Path(path)
+
+# %% ../nbs/14_testing.ipynb #d795685e
+def synthetic_pairs(
+    root, # where the `real` and `fake` folders go
+    n=8, # number of pairs
+    size=(64, 48), # (H, W) of the images
+    noise=20.0, # standard deviation of the noise added to each result (0..255 scale)
+    seed=0, # seed of the images and the noise
+) -> tuple[Path, Path]:
+    "Write `n` smooth random RGB photos to `root/real` and noisy paired results to `root/fake`."
+    rng, root = np.random.default_rng(seed), Path(root)
+    (root / 'real').mkdir(parents=True, exist_ok=True); (root / 'fake').mkdir(exist_ok=True)
+    for i in range(n):
+        coarse = Image.fromarray(rng.integers(0, 256, (6, 4, 3), dtype=np.uint8))
+        photo = np.asarray(coarse.resize((size[1], size[0]), Image.BICUBIC), np.float32)
+        result = (photo + rng.normal(0, noise, photo.shape)).clip(0, 255).astype(np.uint8)
+        name = f'{i:05d}_00'
+        Image.fromarray(photo.astype(np.uint8)).save(root / 'real' / f'{name}.jpg', quality=95)
+        Image.fromarray(result).save(root / 'fake' / f'{name}_{name}.png')
+    return root / 'real', root / 'fake'
+
+# %% ../nbs/14_testing.ipynb #a634ca6a
+TOY_COLOURS = {0: (230, 230, 230), 2: (40, 30, 20), 13: (220, 180, 150), 5: (200, 40, 45), 14: (210, 170, 140),
+               15: (210, 170, 140), 9: (40, 50, 90)}          # LIP label -> the toy person's RGB colour
+TOY_GARMENTS = ((200, 40, 45), (32, 62, 140), (60, 130, 80))   # the garments of the three persons of `toy_regions`
+
+def toy_person(
+    garment=TOY_GARMENTS[0], # the RGB colour of the upper clothes
+) -> tuple[np.ndarray, np.ndarray]:
+    "A (parse labels, photo) pair 64x48: hair, face, upper clothes in `garment`, arms, pants."
+    labels = np.zeros((64, 48), np.uint8)
+    labels[2:8, 16:32], labels[8:18, 18:30], labels[18:40, 12:36], labels[40:64, 14:34] = 2, 13, 5, 9
+    labels[18:40, 6:12], labels[18:40, 36:42] = 14, 15
+    colours = {**TOY_COLOURS, 5: garment}
+    return labels, np.stack([np.array(colours[l], np.uint8) for l in labels.ravel()]).reshape(64, 48, 3)
+
+# %% ../nbs/14_testing.ipynb #4289b193
+def save_png(
+    array: np.ndarray, # the image's pixels (uint8)
+    path, # the PNG to write; its folder is created
+    mode=None, # the PIL mode, e.g. 'L' for labels; None: from the array
+) -> Path:
+    "Write `array` as the PNG `path`, creating its folder."
+    Path(path).parent.mkdir(parents=True, exist_ok=True); Image.fromarray(array, mode).save(path)
+    return Path(path)
+
+# %% ../nbs/14_testing.ipynb #18e34b25
+def toy_regions(
+    root, # where the folders go
+) -> Path:
+    "Three toy persons in VITON-HD's layout under `root`, with results `own` (unchanged) and `unpaired` (in the next one's cloth)."
+    root = Path(root)
+    for i, colour in enumerate(TOY_GARMENTS):
+        labels, photo = toy_person(colour)
+        save_png(photo, root / 'image' / f'{i:05d}_00.png'); save_png(labels, root / 'image-parse' / f'{i:05d}_00.png', 'L')
+        save_png(photo, root / 'own' / f'{i:05d}_{i:05d}_00.png')
+        cloth = np.full((64, 48, 3), 246, np.uint8); cloth[10:50, 8:40] = colour
+        save_png(cloth, root / 'cloth' / f'{i:05d}_00.png')
+        save_png(((cloth != 246).any(-1) * 255).astype(np.uint8), root / 'cloth-mask' / f'{i:05d}_00.png', 'L')
+    for person, cloth, colour in ((0, 1, TOY_GARMENTS[1]), (1, 2, TOY_GARMENTS[1]), (2, 0, TOY_GARMENTS[0])):
+        save_png(toy_person(colour)[1], root / 'unpaired' / f'{person:05d}_{cloth:05d}_00.png')
+    return root
 
 # %% ../nbs/14_testing.ipynb #8c64e59b
 def env_dir(

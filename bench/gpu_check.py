@@ -24,14 +24,14 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
 from train_step import dissertation_steps        # the dissertation's loop; gives the VGG loss random weights
-from vtonlib.cli import load_config, parse_size
-from vtonlib.core import VtonError
+from vtonlib.core import VtonError, parse_size
 from vtonlib.sample import make_sample_dataset
 from vtonlib.dataset import VITONDataset, expand_batch
 from vtonlib.networks import ALIASGenerator, GMM, SegGenerator, fill_deterministic
 from vtonlib.pipeline import TryOnPipeline, alias_inputs
 from vtonlib.conditions import ConditionDataset, precompute_conditions
-from vtonlib.train import TrainConfig, Trainer
+from vtonlib.config import TrainConfig, load_config
+from vtonlib.train import Trainer
 
 SIZE = (1024, 768)
 DTYPES = {'fp16': torch.float16, 'bf16': torch.bfloat16, 'off': None}   # 'off': fp32, for CPU smoke runs

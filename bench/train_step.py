@@ -28,7 +28,8 @@ from vtonlib.dataset import VITONDataset
 from vtonlib.networks import GMM, fill_deterministic
 from vtonlib.pipeline import alias_inputs
 from vtonlib.conditions import ConditionDataset, expand_conditions, precompute_conditions
-from vtonlib.train import Trainer, build_discriminator, build_generator, named_config
+from vtonlib.config import named_config
+from vtonlib.train import Trainer, build_discriminator, build_generator
 
 # a VGG19 with random weights in place of the downloaded one (same architecture, same cost)
 losses.fetch = lambda name: None

@@ -1,7 +1,7 @@
 """CPU seconds (this process and its children) and wall seconds of each code cell of a notebook, run as
 `nbdev_test --flags slow` runs it (the `cuda` and `colab` cells skipped), with the totals of its fast and slow cells.
 
-Usage: OMP_NUM_THREADS=1 VTON_HOME=$(mktemp -d) python bench/cell_cpu.py nbs/08_train.ipynb
+Usage: OMP_NUM_THREADS=1 VTON_HOME=$(mktemp -d) python bench/cell_cpu.py nbs/08c_train.ipynb
 """
 import os, resource, sys, time
 from pathlib import Path

@@ -16,7 +16,8 @@ from torch.utils.flop_counter import FlopCounterMode
 
 sys.path.insert(0, str(Path(__file__).parent))
 import train_step                                   # noqa: F401  (gives the VGG loss random weights: nothing downloads)
-from vtonlib.train import Trainer, named_config
+from vtonlib.config import named_config
+from vtonlib.train import Trainer
 
 T4_PEAK = 65e12                                     # fp16 tensor-core FLOP/s
 UTILISATION = (0.4, 0.2)                            # the range assumed for the estimate

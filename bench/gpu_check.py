@@ -25,14 +25,14 @@ from fastcore.xtras import modified_env
 
 sys.path.insert(0, str(Path(__file__).parent))
 from train_step import dissertation_steps        # the dissertation's loop
-from vtonlib.cli import load_config, parse_size
-from vtonlib.core import VtonError
+from vtonlib.core import VtonError, parse_size
 from vtonlib.sample import make_sample_dataset
 from vtonlib.dataset import VITONDataset, expand_batch
 from vtonlib.networks import ALIASGenerator, GMM, SegGenerator
 from vtonlib.pipeline import TryOnPipeline, alias_inputs
 from vtonlib.conditions import ConditionDataset, precompute_conditions
-from vtonlib.train import TrainConfig, Trainer
+from vtonlib.config import TrainConfig, load_config
+from vtonlib.train import Trainer
 from vtonlib.testing import fill_deterministic, write_standin_vgg19
 
 SIZE = (1024, 768)

@@ -36,7 +36,8 @@ from vtonlib.core import read_image
 from vtonlib.networks import GMM
 from vtonlib.pipeline import tps_warp
 from vtonlib.conditions import condition_stem, read_theta, tps_grid
-from vtonlib.train import Trainer, named_config, training_set
+from vtonlib.config import named_config
+from vtonlib.train import Trainer, training_set
 from vtonlib.testing import fill_deterministic
 
 

@@ -22,14 +22,15 @@ from pathlib import Path
 
 import torch
 
-from vtonlib.cli import load_config, parse_size
+from vtonlib.core import parse_size
 from vtonlib.data import local_path
 from vtonlib.sample import make_sample_dataset
 from vtonlib.dataset import VITONDataset
 from vtonlib.preprocess import preprocess
 from vtonlib.pretrained import CHECKPOINTS, build_network
 from vtonlib.conditions import cached_conditions
-from vtonlib.train import TrainConfig, Trainer
+from vtonlib.config import TrainConfig, load_config
+from vtonlib.train import Trainer
 from vtonlib.testing import fill_deterministic
 
 STAGES = ('preprocess', 'conditions', 'first step')

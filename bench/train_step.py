@@ -29,7 +29,8 @@ from vtonlib.dataset import VITONDataset
 from vtonlib.networks import GMM
 from vtonlib.pipeline import alias_inputs
 from vtonlib.conditions import ConditionDataset, expand_conditions, precompute_conditions
-from vtonlib.train import Trainer, build_discriminator, build_generator, named_config
+from vtonlib.config import named_config
+from vtonlib.train import Trainer, build_discriminator, build_generator
 from vtonlib.testing import fill_deterministic, write_standin_vgg19
 
 

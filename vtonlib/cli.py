@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import yaml
 from tqdm.auto import tqdm
 
 from .core import (CONDITIONS_DIR, DATA_DIR, DEMO_DIR, RESULTS_DIR, VtonError, check_path, parse_size, persistent_root, pick_device,
@@ -21,27 +20,14 @@ from .dataset import VITONDataset, labels_onehot, to_tensor
 from .pretrained import load_pretrained
 from .pipeline import TryOnPipeline, result_name, save_result, tryon, tryon_photo
 from .conditions import ConditionDataset, pending_pairs, precompute_conditions, save_conditions
-from .train import CONFIGS, TrainConfig, Trainer, named_config, training_set
+from .config import CONFIGS, load_config, named_config
+from .train import Trainer, training_set
 from .metrics import METRICS, PROTOCOLS, evaluate
 from .compare import collect_samples, evaluate_runs, export_html, image_grid, plot_losses
 
 # %% auto #0
-__all__ = ['DEMO_RUN', 'QUICK_RUN', 'COMMANDS', 'load_config', 'sample_conditions', 'write_results', 'available_metrics',
-           'demo_summary', 'run_demo', 'build_parser', 'main']
-
-# %% ../nbs/11_cli.ipynb #576883ba
-def load_config(name_or_path: str, # a key of `CONFIGS`, or a JSON/YAML file
-                overrides=(), # 'key=value' strings
-               ) -> TrainConfig:
-    "A named config (`CONFIGS`) or a JSON/YAML file, with `key=value` overrides (values read as YAML)."
-    pairs = {}
-    for o in overrides:
-        if '=' not in o: raise VtonError(f'--set {o!r}: write it as key=value')
-        k, v = o.split('=', 1); pairs[k] = yaml.safe_load(v)
-    if name_or_path in CONFIGS: return named_config(name_or_path, **pairs)
-    if not Path(name_or_path).exists():
-        raise VtonError(f'--config {name_or_path!r}: neither a named config ({", ".join(CONFIGS)}) nor a file')
-    return TrainConfig.from_dict({**TrainConfig.load(name_or_path).to_dict(), **pairs}, source=name_or_path)
+__all__ = ['DEMO_RUN', 'QUICK_RUN', 'COMMANDS', 'sample_conditions', 'write_results', 'available_metrics', 'demo_summary',
+           'run_demo', 'build_parser', 'main']
 
 # %% ../nbs/11_cli.ipynb #09a08026
 def sample_conditions(dataset, # a `VITONDataset` of the sample data

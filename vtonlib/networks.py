@@ -12,7 +12,8 @@ from torch.nn import functional as F
 from .core import VtonError
 
 # %% auto #0
-__all__ = ['init_weights', 'SegGenerator', 'tps_system', 'TpsGridGen', 'GMM', 'ALIASNorm', 'ALIASResBlock', 'ALIASGenerator']
+__all__ = ['UPSAMPLING_LAYERS', 'init_weights', 'SegGenerator', 'tps_system', 'TpsGridGen', 'GMM', 'ALIASNorm', 'ALIASResBlock',
+           'ALIASGenerator']
 
 # %% ../nbs/04_networks.ipynb #690a1068
 def init_weights(
@@ -274,6 +275,7 @@ def forward(self: ALIASResBlock, x, seg, misalign_mask=None):
 # %% ../nbs/04_networks.ipynb #51d489fc
 _UPSAMPLING_SCALES = {  # the scale (number of doublings) of each block's input
     'normal': (0, 1, 1, 2, 3, 4, 5), 'more': (0, 1, 2, 3, 4, 5, 6), 'most': (0, 1, 2, 3, 4, 5, 6, 7)}
+UPSAMPLING_LAYERS = tuple(_UPSAMPLING_SCALES)   # the generator depths `num_upsampling_layers` may name
 _BLOCKS = ('head_0', 'G_middle_0', 'G_middle_1', 'up_0', 'up_1', 'up_2', 'up_3', 'up_4')
 
 # %% ../nbs/04_networks.ipynb #1f133a41

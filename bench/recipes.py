@@ -26,7 +26,8 @@ from pathlib import Path
 import torch
 
 import vtonlib.metrics
-from vtonlib.cli import load_config, parse_size, write_results
+from vtonlib.cli import load_config, parse_size
+from vtonlib.demo import write_results
 from vtonlib.data import local_path
 from vtonlib.sample import make_sample_dataset
 from vtonlib.dataset import VITONDataset

@@ -5,6 +5,7 @@
 # %% ../nbs/10a_demo.ipynb #a1d0e003
 from __future__ import annotations
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -26,8 +27,8 @@ from .compare import collect_samples, export_html, image_grid, plot_losses
 
 # %% auto #0
 __all__ = ['JITTER_REGIONS', 'PERSON_COLUMNS', 'DEMO_RUN', 'QUICK_RUN', 'sample_conditions', 'recolour', 'colour_gains',
-           'ColourJitter', 'write_results', 'available_metrics', 'person_scores', 'person_table', 'demo_sets',
-           'demo_summary', 'run_demo']
+           'ColourJitter', 'write_results', 'available_metrics', 'person_scores', 'person_table', 'torch_threads',
+           'demo_sets', 'demo_summary', 'run_demo']
 
 # %% ../nbs/10a_demo.ipynb #09a08026
 def sample_conditions(dataset, # a `VITONDataset` of the sample data
@@ -169,18 +170,30 @@ def person_table(
     lines = ['| person | ' + ' | '.join(PERSON_COLUMNS.values()) + ' |', '|---|' + '---:|' * len(PERSON_COLUMNS)]
     return '\n'.join(lines + ['| ' + ' | '.join(r) + ' |' for r in rows])
 
+# %% ../nbs/10a_demo.ipynb #a1d0e0f1
+@contextmanager
+def torch_threads(
+    n: int, # threads for torch's operators
+):
+    "Context: torch computes on `n` threads, then on as many as before."
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try: yield
+    finally: torch.set_num_threads(before)
+
 # %% ../nbs/10a_demo.ipynb #1a8f9817
-DEMO_RUN = dict(persons=24, steps=400, jitter=tuple(JITTER_REGIONS))   # `vton demo` (its training recipe: `CONFIGS['demo']`)
-QUICK_RUN = dict(persons=8, steps=30, jitter=tuple(JITTER_REGIONS))    # `vton demo --quick` (CI)
+DEMO_RUN = dict(persons=24, steps=560, jitter=('garment',), threads=1)     # `vton demo` (its training recipe: `CONFIGS['demo']`)
+QUICK_RUN = dict(persons=8, steps=30, jitter=('garment',), threads=1)      # `vton demo --quick` (CI)
 
 def demo_sets(
     out, # the demo folder
     persons: int, # synthetic persons, a quarter of them held out
     size: tuple, # (H, W)
+    balanced: bool = True, # spread the training persons' colours evenly (`sample.even_colours`)
 ) -> dict:
-    "The demo's condition items on a balanced sample under `out`: 'train', 'test' (own cloth) and 'unpaired' (another's cloth)."
+    "The demo's condition items on the sample under `out`: 'train', 'test' (own cloth) and 'unpaired' (another's cloth)."
     out = Path(out)
-    root = make_sample_dataset(out / 'data', n=persons, size=size, balanced=True)
+    root = make_sample_dataset(out / 'data', n=persons, size=size, balanced=balanced)
     sets = {}
     for key, mode, pairs in (('train', 'train', None), ('test', 'test', None), ('unpaired', 'test', 'test_pairs_unpaired.txt')):
         if pairs is None: preprocess(root, mode, size)
@@ -210,33 +223,34 @@ def run_demo(
     say=print, # where progress lines go
 ) -> dict:
     "Run the whole system on the embedded sample and write its artefacts under `out`; returns their paths, the table and the scores per person."
-    t0 = time.perf_counter()
     out, run = Path(out) if out else persistent_root() / 'demo', QUICK_RUN if quick else DEMO_RUN
-    steps = steps or run['steps']
-    cfg = named_config('demo', data_root=str(out / 'data'), cond_dir=str(out / 'conditions' / 'train'), run_dir=str(out / 'run'))
-    say(f'vton demo: {run["persons"]} synthetic persons at {cfg.size[0]}x{cfg.size[1]}, {steps} training steps, in {out}')
-    sets = demo_sets(out, run['persons'], cfg.size)
-    trainer = Trainer(cfg, dataset=ColourJitter(sets['train'], run['jitter']))
-    runs = {f'{name}{kind}': out / 'results' / f'{name}{kind}' for kind in ('', '-unpaired') for name in ('untrained', f'step_{steps}')}
-    def results(name):
-        for kind, key in (('', 'test'), ('-unpaired', 'unpaired')): write_results(trainer, sets[key], runs[name + kind])
-    results('untrained'); trainer.fit(steps); results(f'step_{steps}')
-    test = out / 'data' / 'test'
-    real, metrics = test / 'image', available_metrics(say)
-    table = evaluate_runs(runs, real, out_dir=out, metrics=metrics, progress=False,
-                          regions=dict(parse_dir=test / 'image-parse', cloth_dir=test / 'cloth', cloth_mask_dir=test / 'cloth-mask',
-                                       fake_parse_dir=test / 'tryon-parse'))
-    scores = person_scores(test, runs[f'step_{steps}'], runs[f'step_{steps}-unpaired'])
-    art = {'metrics': out / 'metrics.md', 'losses': out / 'losses.png', 'grid': out / 'comparison.png',
-           'gallery': out / 'gallery.html', 'checkpoints': out / 'run'}
-    report = f'{table.to_markdown()}\n\nStep {steps}, person by person:\n\n{person_table(scores)}\n'
-    with atomic_write(art['metrics'], 'w') as f: f.write(report)
-    samples = collect_samples(real, runs, inputs={'cloth': test / 'cloth'}, parse_dir=test / 'image-parse', cloth_dir=test / 'cloth')
-    plot_losses(out / 'run' / 'log.csv', art['losses'])
-    image_grid(samples, out_png=art['grid'])
-    export_html(art['gallery'], samples, scores='lpips' in metrics,
-                title='vton demo: held-out try-ons before and after training, in their own cloth and in another person\'s')
-    say('\n' + report)
-    say(f'{demo_summary(table, steps)}; {time.perf_counter() - t0:.0f} s in all')
-    for k, v in art.items(): say(f'{k:>12}: {v}')
-    return {'table': table, 'persons': scores, **art}
+    with torch_threads(run['threads']):
+        t0 = time.perf_counter()
+        steps = steps or run['steps']
+        cfg = named_config('demo', data_root=str(out / 'data'), cond_dir=str(out / 'conditions' / 'train'), run_dir=str(out / 'run'))
+        say(f'vton demo: {run["persons"]} synthetic persons at {cfg.size[0]}x{cfg.size[1]}, {steps} training steps, in {out}')
+        sets = demo_sets(out, run['persons'], cfg.size)
+        trainer = Trainer(cfg, dataset=ColourJitter(sets['train'], run['jitter']))
+        runs = {f'{name}{kind}': out / 'results' / f'{name}{kind}' for kind in ('', '-unpaired') for name in ('untrained', f'step_{steps}')}
+        def results(name):
+            for kind, key in (('', 'test'), ('-unpaired', 'unpaired')): write_results(trainer, sets[key], runs[name + kind])
+        results('untrained'); trainer.fit(steps); results(f'step_{steps}')
+        test = out / 'data' / 'test'
+        real, metrics = test / 'image', available_metrics(say)
+        table = evaluate_runs(runs, real, out_dir=out, metrics=metrics, progress=False,
+                              regions=dict(parse_dir=test / 'image-parse', cloth_dir=test / 'cloth', cloth_mask_dir=test / 'cloth-mask',
+                                           fake_parse_dir=test / 'tryon-parse'))
+        scores = person_scores(test, runs[f'step_{steps}'], runs[f'step_{steps}-unpaired'])
+        art = {'metrics': out / 'metrics.md', 'losses': out / 'losses.png', 'grid': out / 'comparison.png',
+               'gallery': out / 'gallery.html', 'checkpoints': out / 'run'}
+        report = f'{table.to_markdown()}\n\nStep {steps}, person by person:\n\n{person_table(scores)}\n'
+        with atomic_write(art['metrics'], 'w') as f: f.write(report)
+        samples = collect_samples(real, runs, inputs={'cloth': test / 'cloth'}, parse_dir=test / 'image-parse', cloth_dir=test / 'cloth')
+        plot_losses(out / 'run' / 'log.csv', art['losses'])
+        image_grid(samples, out_png=art['grid'])
+        export_html(art['gallery'], samples, scores='lpips' in metrics,
+                    title='vton demo: held-out try-ons before and after training, in their own cloth and in another person\'s')
+        say('\n' + report)
+        say(f'{demo_summary(table, steps)}; {time.perf_counter() - t0:.0f} s in all')
+        for k, v in art.items(): say(f'{k:>12}: {v}')
+        return {'table': table, 'persons': scores, **art}

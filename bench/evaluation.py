@@ -75,7 +75,7 @@ def main():
            'a pair decoded and SSIM (main process)': cpu_seconds(metrics_cpu, n)}
     out.unlink(missing_ok=True)
     gpu = gpu_flops()
-    print(f'per test person at 1024x768 (CPU measured here, 1 thread; GPU counted):')
+    print('per test person at 1024x768 (CPU measured here, 1 thread; GPU counted):')
     for k, v in cpu.items(): print(f'  CPU  {k:40} {v * 1000:7.0f} ms')
     for k, v in gpu.items(): print(f'  GPU  {k:40} {v / 1e9:7.0f} GFLOP')
     p = a.persons

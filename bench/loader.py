@@ -31,7 +31,7 @@ from fastcore.xtras import modified_env
 from vtonlib.data import read_pairs
 from vtonlib.preprocess import (grey_mask, load_person, onehot, parse_agnostic, person_paths, read_cached, read_parse,
                                 resize_to)
-from vtonlib.dataset import GREY, VITONDataset, cloth_paths, labels_onehot, to_tensor
+from vtonlib.dataset import GREY, cloth_paths, labels_onehot, to_tensor
 from vtonlib.core import read_image
 from vtonlib.networks import GMM
 from vtonlib.pipeline import tps_warp

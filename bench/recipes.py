@@ -20,21 +20,21 @@ on the training generator's try-ons. The `regions` column is filled by `vtonlib.
 when that function exists. Nothing downloads: the VGG19 of the loss and LPIPS's AlexNet are the
 files in TORCH_HOME when present, else deterministic stand-ins (the output says which).
 """
-import argparse, os, shutil, tempfile, time
+import argparse, os, tempfile, time
 from pathlib import Path
 
 import torch
 
 import vtonlib.metrics
-from vtonlib.cli import load_config, parse_size, write_results
+from vtonlib.core import parse_size
+from vtonlib.config import CONFIGS, TrainConfig, load_config
 from vtonlib.data import local_path
 from vtonlib.sample import make_sample_dataset
 from vtonlib.dataset import VITONDataset
-from vtonlib.testing import write_standin_vgg19, write_standin_weights
 from vtonlib.networks import GMM
-from vtonlib.testing import fill_deterministic
+from vtonlib.testing import fill_deterministic, write_standin_vgg19, write_standin_weights
 from vtonlib.conditions import ConditionDataset, precompute_conditions
-from vtonlib.train import CONFIGS, TrainConfig, Trainer
+from vtonlib.train import Trainer, write_results
 
 DISSERTATION = {k: CONFIGS['dissertation-image'][k] for k in
                 ('gan_mode', 'lambda_fm', 'penalty', 'lambda_gp', 'gp_every', 'betas', 'lr_decay_start', 'ema_decay',

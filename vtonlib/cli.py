@@ -4,131 +4,22 @@
 
 # %% ../nbs/11_cli.ipynb #7c8fccc0
 from __future__ import annotations
-import argparse, sys, time
+import argparse, sys
 from pathlib import Path
 
-import numpy as np
-import torch
-from tqdm.auto import tqdm
-
-from .core import (CONDITIONS_DIR, DATA_DIR, DEMO_DIR, RESULTS_DIR, VtonError, check_path, parse_size, persistent_root, pick_device,
-                          save_image, storage_error)
-from .data import TEST, TRAIN, fetch, layout_dir, load_manifest, local_path, pairs_name
-from .sample import make_sample_dataset, sample_tryon
-from .preprocess import preprocess, seg13_to_alias7
-from .dataset import VITONDataset, labels_onehot, to_tensor
+from .core import VtonError, check_path, parse_size, pick_device, storage_error
+from .data import fetch, load_manifest, local_path
+from .preprocess import preprocess
+from .dataset import VITONDataset
 from .pretrained import load_pretrained
-from .pipeline import TryOnPipeline, result_name, save_result, tryon, tryon_photo
-from .conditions import ConditionDataset, pending_pairs, precompute_conditions, save_conditions
-from .config import CONFIGS, load_config, named_config
+from .pipeline import TryOnPipeline, tryon, tryon_photo
+from .config import CONFIGS, load_config
 from .train import Trainer, training_set
 from .metrics import METRICS, PROTOCOLS, evaluate
-from .compare import collect_samples, evaluate_runs, export_html, image_grid, plot_losses
+from .demo import DEMO_RUN, QUICK_RUN, run_demo
 
 # %% auto #0
-__all__ = ['DEMO_RUN', 'QUICK_RUN', 'COMMANDS', 'sample_conditions', 'write_results', 'available_metrics', 'demo_summary',
-           'run_demo', 'build_parser', 'main']
-
-# %% ../nbs/11_cli.ipynb #09a08026
-def sample_conditions(dataset, # a `VITONDataset` of the sample data
-                      out_dir, # the condition folder to write
-                      parse_dir=None, # where to write the try-on parses (unpaired pairs)
-                     ) -> Path:
-    "The conditions of a sample dataset's pairs from `sample.sample_tryon` (an exact Seg + GMM); try-on parses to `parse_dir`."
-    out_dir = Path(out_dir)
-    for i in tqdm(pending_pairs(dataset, out_dir, 'sample'), desc='conditions', leave=False):
-        img_name, c_name = dataset.pairs[i]
-        parse, cloth, mask = sample_tryon(dataset.root, img_name, c_name)
-        if parse.size != dataset.size[::-1]:
-            raise VtonError(f'{dataset.root}: the sample is {parse.height}x{parse.width}, the dataset {dataset.size[0]}x{dataset.size[1]}; '
-                            'make the sample at the training size')
-        if parse_dir: save_image(parse, Path(parse_dir) / Path(result_name(img_name, c_name)).with_suffix('.png').name)
-        save_conditions(out_dir, img_name, c_name, seg13_to_alias7(labels_onehot(parse)[None])[0], to_tensor(cloth),
-                        torch.from_numpy(np.array(mask)).float()[None] / 255)
-    return out_dir
-
-# %% ../nbs/11_cli.ipynb #76972f9e
-def write_results(trainer: Trainer, # its `G_eval` makes the results
-                  dataset, # condition items
-                  out_dir, # the results folder
-                 ) -> Path:
-    "The trainer's try-on results for `dataset` (condition items), named like the official results."
-    out_dir = Path(out_dir)
-    names = [result_name(p, c) for p, c in dataset.pairs]
-    if all((out_dir / n).exists() for n in names): return out_dir
-    loader = torch.utils.data.DataLoader(dataset, batch_size=4)
-    for batch in loader:
-        for name, image in zip(map(result_name, batch['img_name'], batch['c_name']), trainer.generate(batch).cpu()):
-            save_result(image, out_dir / name)
-    return out_dir
-
-# %% ../nbs/11_cli.ipynb #322508b3
-def available_metrics(say=print, # where the notice about missing weights goes
-                     ) -> tuple:
-    "SSIM, plus LPIPS and FID when their pretrained weights are present (nothing downloads)."
-    metrics = ['ssim']
-    for metric, weights in (('lpips', 'alexnet'), ('fid', 'inception')):
-        if local_path(weights).is_file(): metrics.insert(0, metric)
-        else: say(f'skipped {metric.upper()}: its weights ({local_path(weights).name}) are not in '
-                  f'{local_path(weights).parent}; `vton download {weights}` fetches them')
-    return tuple(m for m in METRICS if m in metrics)
-
-# %% ../nbs/11_cli.ipynb #0f71affe
-DEMO_RUN = dict(persons=24, steps=400)          # `vton demo` (the size and the recipe: `CONFIGS['demo']`)
-QUICK_RUN = dict(persons=8, steps=30)           # `vton demo --quick` (CI)
-
-def demo_summary(table, # the demo's `MetricsTable`
-                 steps: int, # the training steps
-                ) -> str:
-    "One line: the held-out scores before and after training."
-    rows = {r['run']: r for r in table.rows}
-    (a, b), (ua, ub) = [(rows[f'untrained{k}'], rows[f'step_{steps}{k}']) for k in ('', '-unpaired')]
-    return (f'held-out persons, untrained -> step {steps}: SSIM {a["ssim"]:.3f} -> {b["ssim"]:.3f}, kept-region PSNR '
-            f'{a["kept_psnr"]:.1f} -> {b["kept_psnr"]:.1f} dB, garment ΔE {a["garment_de"]:.1f} -> {b["garment_de"]:.1f}, '
-            f'arm ΔE {a["arm_de"]:.1f} -> {b["arm_de"]:.1f}; in another person\'s cloth, the garment is nearer the new '
-            f'cloth\'s colour in {ua["new_cloth_nearer"]:.0%} -> {ub["new_cloth_nearer"]:.0%} of the results')
-
-def run_demo(out=None, # output folder (default: <persistent root>/demo)
-             quick: bool = False, # the CI-sized run
-             steps: int | None = None, # training steps (default: the run's)
-             say=print, # where progress lines go
-            ) -> dict:
-    "Run the whole system on the embedded sample and write its artefacts under `out`; returns their paths."
-    t0 = time.perf_counter()
-    out = Path(out) if out else persistent_root() / DEMO_DIR
-    n, steps = (QUICK_RUN if quick else DEMO_RUN)['persons'], steps or (QUICK_RUN if quick else DEMO_RUN)['steps']
-    root = out / DATA_DIR
-    cfg = named_config('demo', data_root=str(root), cond_dir=str(out / CONDITIONS_DIR / TRAIN), run_dir=str(out / 'run'))
-    say(f'vton demo: {n} synthetic persons at {cfg.size[0]}x{cfg.size[1]}, {steps} training steps, in {out}')
-    make_sample_dataset(root, n=n, size=cfg.size)
-    test, tryon_parse = root / TEST, root / TEST / 'tryon-parse'
-    sets = {}
-    for key, mode, pairs in (('train', 'train', None), ('test', 'test', None), ('unpaired', 'test', pairs_name(TEST, unpaired=True))):
-        if pairs is None: preprocess(root, mode, cfg.size)
-        data = VITONDataset(root, mode, pairs, cfg.size, paired=pairs is None)
-        sets[key] = ConditionDataset(data, sample_conditions(data, out / CONDITIONS_DIR / key, tryon_parse if pairs else None))
-    trainer = Trainer(cfg, dataset=sets['train'])
-    runs = {f'{name}{kind}': out / RESULTS_DIR / f'{name}{kind}' for kind in ('', '-unpaired') for name in ('untrained', f'step_{steps}')}
-    def results(name):
-        for kind, key in (('', 'test'), ('-unpaired', 'unpaired')): write_results(trainer, sets[key], runs[name + kind])
-    results('untrained'); trainer.fit(steps); results(f'step_{steps}')
-    real, metrics = layout_dir(test, 'image'), available_metrics(say)
-    table = evaluate_runs(runs, real, out_dir=out, metrics=metrics, progress=False,
-                          regions=dict(parse_dir=layout_dir(test, 'parse'), cloth_dir=layout_dir(test, 'cloth'),
-                                       cloth_mask_dir=layout_dir(test, 'cloth_mask'),
-                                       fake_parse_dir=tryon_parse))
-    samples = collect_samples(real, runs, inputs={'cloth': layout_dir(test, 'cloth')}, parse_dir=layout_dir(test, 'parse'),
-                              cloth_dir=layout_dir(test, 'cloth'))
-    art = {'metrics': out / 'metrics.md', 'losses': out / 'losses.png', 'grid': out / 'comparison.png',
-           'gallery': out / 'gallery.html', 'checkpoints': out / 'run'}
-    plot_losses(out / 'run' / 'log.csv', art['losses'])
-    image_grid(samples, out_png=art['grid'])
-    export_html(art['gallery'], samples, scores='lpips' in metrics,
-                title='vton demo: held-out try-ons before and after training, in their own cloth and in another person\'s')
-    say('\n' + table.to_markdown() + '\n')
-    say(f'{demo_summary(table, steps)}; {time.perf_counter() - t0:.0f} s in all')
-    for k, v in art.items(): say(f'{k:>12}: {v}')
-    return {'table': table, **art}
+__all__ = ['COMMANDS', 'build_parser', 'main']
 
 # %% ../nbs/11_cli.ipynb #d4118571
 def _path(folder: bool, must_exist: bool = True, what: str = ''):

@@ -212,8 +212,8 @@ CONFIGS = {
     'dissertation-image': dict(_DISSERTATION, run_name='dissertation-image', condition='image'),
     'dissertation-morefeatures': dict(_DISSERTATION, run_name='dissertation-morefeatures', condition='more_features'),
     'demo': dict(run_name='demo', size=(128, 96), ngf=8, num_upsampling_layers='normal', condition='more_features',
-                 lambda_l1=40.0, lambda_vgg=0.0, batch_size=1, accum_steps=1, lr_g=1e-3, lr_d=4e-3, ndf=16, n_layers=3, num_D=2,
-                 ckpt_every=20, sample_every=10, num_workers=0),
+                 lambda_l1=40.0, lambda_vgg=0.0, batch_size=1, accum_steps=1, lr_g=3e-3, lr_d=1.2e-2, ndf=16, n_layers=3, num_D=2,
+                 ckpt_every=100, sample_every=100, num_workers=0),
 }
 
 # %% ../nbs/08_config.ipynb #c0f1a022

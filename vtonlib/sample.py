@@ -16,8 +16,8 @@ from .core import VtonError, atomic_write, save_image
 # %% auto #0
 __all__ = ['LIP_PALETTE', 'HAIR', 'UPPER', 'PANTS', 'NECK', 'SKIRT', 'FACE', 'LEFT_ARM', 'RIGHT_ARM', 'LEFT_LEG', 'RIGHT_LEG',
            'BODY25_PAIRS', 'BODY25_COLORS', 'SKIN_TONES', 'HAIR_COLORS', 'GARMENT_COLORS', 'BOTTOM_COLORS', 'PATTERNS',
-           'SPLIT_FOLDERS', 'SAMPLE_META', 'parse_palette', 'render_pose', 'parse_image', 'make_sample_dataset',
-           'sample_tryon']
+           'SPLIT_FOLDERS', 'SAMPLE_META', 'parse_palette', 'render_pose', 'skin_ramp', 'even_colours', 'parse_image',
+           'make_sample_dataset', 'sample_tryon']
 
 # %% ../nbs/01a_sample.ipynb #de9e4ba3
 LIP_PALETTE = [(0, 0, 0), (128, 0, 0), (254, 0, 0), (0, 85, 0), (169, 0, 51), (254, 85, 0), (0, 0, 85),
@@ -265,9 +265,36 @@ def _openpose_json(kp: np.ndarray) -> str:
               'pose_keypoints_3d': [], 'face_keypoints_3d': [], 'hand_left_keypoints_3d': [], 'hand_right_keypoints_3d': []}
     return json.dumps({'version': 1.3, 'people': [person]}, separators=(',', ':'))
 
+# %% ../nbs/01a_sample.ipynb #c38d29e8
+def _n_test(n: int) -> int: return max(2, n // 4)     # the test persons of a sample of n: the last ones
+
+def skin_ramp(
+    t: float, # 0: the lightest of `SKIN_TONES`, 1: the darkest
+) -> tuple:
+    "The skin colour (RGB floats) at `t` along the ramp through `SKIN_TONES`, from the lightest (0) to the darkest (1)."
+    x = min(max(t, 0.0), 1.0) * (len(SKIN_TONES) - 1)
+    i = min(int(x), len(SKIN_TONES) - 2)
+    return tuple(a + (x - i) * (b - a) for a, b in zip(SKIN_TONES[i], SKIN_TONES[i + 1]))
+
+def even_colours(
+    k: int, # the training person's number, from 0
+    n: int, # training persons in all
+) -> tuple[tuple, tuple]:
+    "Skin tone and main garment colour of training person `k` of `n`, spread evenly over the skin ramp and the garment palette."
+    return tuple(round(c) for c in skin_ramp((k + 0.5) / n)), GARMENT_COLORS[k % len(GARMENT_COLORS)]
+
+def _sample_spec(meta: dict, index: int, rng) -> dict:
+    "Person `index` of the sample that `meta` describes, drawn from `rng`; a balanced sample's training persons get `even_colours`."
+    spec, n_train = _person_spec(rng), meta['n'] - _n_test(meta['n'])
+    if not meta.get('balanced') or index >= n_train: return spec
+    g = spec['garment']
+    spec['skin'], g['c1'] = even_colours(index, n_train)
+    if g['c2'] == g['c1']: g['c2'] = GARMENT_COLORS[(GARMENT_COLORS.index(g['c1']) + 1) % len(GARMENT_COLORS)]
+    return spec
+
 # %% ../nbs/01a_sample.ipynb #9f9e474c
 SPLIT_FOLDERS = ('image', 'cloth', 'cloth-mask', 'image-parse', 'openpose-img', 'openpose-json')
-SAMPLE_META = 'sample.json'    # how the sample was made (seed, size, n), so its persons can be redrawn
+SAMPLE_META = 'sample.json'    # how the sample was made (seed, size, n, balanced), so its persons can be redrawn
 
 def parse_image(
     labels: np.ndarray, # LIP labels (H, W), 0 to 19
@@ -294,25 +321,26 @@ def make_sample_dataset(
     n: int = 16, # number of persons, at least 3
     size: tuple[int, int] = (256, 192), # (height, width) of every image, at least 32
     seed: int = 0, # the same seed draws the same persons, byte for byte
+    balanced: bool = False, # spread the training persons' skin tones and garment colours evenly (`even_colours`)
 ) -> Path:
     "Write `n` synthetic persons at (height, width) `size` in the VITON-HD layout under `root`; the last max(2, n//4) are test."
     h, w = size
     if n < 3: raise VtonError(f'make_sample_dataset({root}): n={n}; it needs n >= 3 (at least one train and two test persons)')
     if min(h, w) < 32: raise VtonError(f'make_sample_dataset({root}): size={size} is too small; use (height, width) of at least 32')
-    root, n_test = Path(root), max(2, n // 4)
+    root, n_test, meta = Path(root), _n_test(n), {'seed': seed, 'size': [h, w], 'n': n, 'balanced': balanced}
     stems = [f'{i:05d}_00' for i in range(n)]
     splits = {'train': stems[:n - n_test], 'test': stems[n - n_test:]}
     for split, names in splits.items():
         for sub in SPLIT_FOLDERS: (root / split / sub).mkdir(parents=True, exist_ok=True)
         for stem in tqdm(names, desc=f'sample {split}', leave=False):
             rng = np.random.default_rng([seed, int(stem[:5])])
-            _write_person(root / split, stem, _person_spec(rng), size, rng)
+            _write_person(root / split, stem, _sample_spec(meta, int(stem[:5]), rng), size, rng)
     test = splits['test']
     lists = {'train_pairs.txt': [(s, s) for s in splits['train']], 'test_pairs.txt': [(s, s) for s in test],
              'test_pairs_unpaired.txt': [(s, test[(i + 1) % len(test)]) for i, s in enumerate(test)]}
     for name, pairs in lists.items():
         with atomic_write(root / name, 'w') as f: f.writelines(f'{a}.jpg {b}.jpg\n' for a, b in pairs)
-    with atomic_write(root / SAMPLE_META, 'w') as f: json.dump({'seed': seed, 'size': [h, w], 'n': n}, f)
+    with atomic_write(root / SAMPLE_META, 'w') as f: json.dump(meta, f)
     return root
 
 # %% ../nbs/01a_sample.ipynb #40d65df8
@@ -333,7 +361,7 @@ def sample_tryon(
     try: meta = json.loads((root / SAMPLE_META).read_text())
     except FileNotFoundError:
         raise VtonError(f'{root / SAMPLE_META}: not found; sample_tryon needs a dataset written by make_sample_dataset') from None
-    spec, worn = (_person_spec(np.random.default_rng([meta['seed'], _sample_index(root, meta, n)])) for n in (person, cloth))
+    spec, worn = (_sample_spec(meta, i, np.random.default_rng([meta['seed'], i])) for i in (_sample_index(root, meta, n) for n in (person, cloth)))
     (h, w), g = meta['size'], worn['garment']
     labels = np.asarray(_draw_parse({**spec, 'garment': g}, (h, w)))
     mask = labels == UPPER

@@ -21,7 +21,7 @@ from .core import (VtonError, amp_dtype, atomic_write, autocast, persistent_root
                           storage_errors, work_root)
 from .networks import ALIASGenerator
 from .pretrained import alias_options, load_pretrained, load_strict, read_state_dict
-from .pipeline import alias_inputs
+from .pipeline import alias_inputs, result_name, save_result
 from .conditions import (ConditionDataset, cached_conditions, condition_key, expand_conditions, frozen_networks,
                                 precompute_conditions)
 from .discriminator import CONDITION_CHANNELS, MultiScaleDiscriminator, discriminator_input
@@ -34,7 +34,8 @@ from .stream import DataStream, rng_state, set_rng_state
 # %% auto #0
 __all__ = ['LOSS_TERMS', 'LOG_EXTRA', 'SAMPLE_HEIGHT', 'LOG_ROW_BYTES', 'RUN_FILE_BYTES', 'build_generator',
            'build_discriminator', 'checkpoint_top_blocks', 'lr_factor', 'ema_decay_at', 'update_ema',
-           'init_distributed', 'set_deterministic', 'Trainer', 'state_shape', 'run_budget', 'training_set']
+           'init_distributed', 'set_deterministic', 'Trainer', 'write_results', 'state_shape', 'run_budget',
+           'training_set']
 
 # %% ../nbs/08c_train.ipynb #87f4f57c
 def build_generator(cfg: TrainConfig, # its size, ngf, depth and init
@@ -329,6 +330,21 @@ def generate(self: Trainer, batch: dict) -> torch.Tensor:
     with self._keep_rng(), torch.no_grad(), _EvalMode(self.G_eval):
         g_in, _, _ = self.inputs(batch)
         with self._autocast(): return self.G_eval(*g_in).float()
+
+# %% ../nbs/08c_train.ipynb #b7e0a1c2
+def write_results(trainer: Trainer, # its `G_eval` makes the results
+                  dataset, # condition items
+                  out_dir, # the results folder
+                 ) -> Path:
+    "The trainer's try-on results for `dataset` (condition items), named like the official results."
+    out_dir = Path(out_dir)
+    names = [result_name(p, c) for p, c in dataset.pairs]
+    if all((out_dir / n).exists() for n in names): return out_dir
+    loader = torch.utils.data.DataLoader(dataset, batch_size=4)
+    for batch in loader:
+        for name, image in zip(map(result_name, batch['img_name'], batch['c_name']), trainer.generate(batch).cpu()):
+            save_result(image, out_dir / name)
+    return out_dir
 
 # %% ../nbs/08c_train.ipynb #6696f719
 @patch

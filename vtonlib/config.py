@@ -14,7 +14,7 @@ import torch
 import yaml
 from fastcore.basics import patch
 
-from .core import VtonError, atomic_write, check_path, parse_size, persistent_root, read_text
+from .core import RUNS_DIR, VtonError, atomic_write, check_path, parse_size, persistent_root, read_text
 from .networks import UPSAMPLING_LAYERS
 from .discriminator import CONDITION_CHANNELS, DROPOUT_AT
 from .losses import GAN_MODES, PENALTIES
@@ -158,7 +158,7 @@ def effective_batch(self: TrainConfig) -> int:
 @patch
 def resolved_run_dir(self: TrainConfig) -> Path:
     "The run folder: `run_dir`, else `persistent_root()/runs/<run_name>`."
-    return Path(self.run_dir) if self.run_dir else persistent_root() / 'runs' / self.run_name
+    return Path(self.run_dir) if self.run_dir else persistent_root() / RUNS_DIR / self.run_name
 
 # %% ../nbs/08_config.ipynb #c0f1a018
 @patch

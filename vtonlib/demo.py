@@ -213,7 +213,7 @@ def run_demo(
     with torch_threads(run['threads']):
         t0 = time.perf_counter()
         steps = steps or run['steps']
-        cfg = named_config('demo', data_root=str(out / DATA_DIR), cond_dir=str(out / CONDITIONS_DIR / 'train'), run_dir=str(out / 'run'))
+        cfg = named_config('demo', data_root=str(out / DATA_DIR), cond_dir=str(out / CONDITIONS_DIR / TRAIN), run_dir=str(out / 'run'))
         say(f'vton demo: {run["persons"]} synthetic persons at {cfg.size[0]}x{cfg.size[1]}, {steps} training steps, in {out}')
         sets = demo_sets(out, run['persons'], cfg.size)
         trainer = Trainer(cfg, dataset=ColourJitter(sets['train'], run['jitter']))

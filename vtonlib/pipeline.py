@@ -16,6 +16,7 @@ from tqdm.auto import tqdm
 from fastcore.basics import patch
 
 from .core import VtonError, amp_dtype, atomic_write, autocast, inside, pick_device, save_image, storage_errors
+from .data import TEST
 from .preprocess import seg13_to_alias7
 from .person import cloth_inputs, person_inputs, write_cloth, write_pairs, write_person
 from .dataset import VITONDataset, expand_batch
@@ -326,8 +327,8 @@ def tryon_photo(
 ) -> tuple[Path, Path]:
     "Dress the person of `photo` in the garment of `cloth` and write the try-on to `result`; (result, the inputs' folder)."
     result = Path(result); root = result.with_name(result.stem + '-inputs')
-    write_person(root / 'test', 'photo_00.jpg', person_inputs(photo, pose, parser, size))
-    write_cloth(root / 'test', 'cloth_00.jpg', *cloth_inputs(cloth, size))
+    write_person(root / TEST, 'photo_00.jpg', person_inputs(photo, pose, parser, size))
+    write_cloth(root / TEST, 'cloth_00.jpg', *cloth_inputs(cloth, size))
     write_pairs(root, [('photo_00.jpg', 'cloth_00.jpg')])
     networks = load_pretrained('seg'), load_pretrained('gmm'), load_pretrained('alias', alias, size=size)
     pipe = TryOnPipeline(*networks, size).to(pick_device(device))

@@ -12,6 +12,7 @@ from PIL import Image, ImageDraw, ImageFilter
 from tqdm.auto import tqdm
 
 from .core import VtonError, atomic_write, save_image
+from .data import LAYOUT, TEST, TRAIN, layout_path, pairs_name
 
 # %% auto #0
 __all__ = ['LIP_PALETTE', 'HAIR', 'UPPER', 'PANTS', 'NECK', 'SKIRT', 'FACE', 'LEFT_ARM', 'RIGHT_ARM', 'LEFT_LEG', 'RIGHT_LEG',
@@ -293,7 +294,7 @@ def _sample_spec(meta: dict, index: int, rng) -> dict:
     return spec
 
 # %% ../nbs/01a_sample.ipynb #9f9e474c
-SPLIT_FOLDERS = ('image', 'cloth', 'cloth-mask', 'image-parse', 'openpose-img', 'openpose-json')
+SPLIT_FOLDERS = tuple(folder for folder, _ in LAYOUT.values())   # the folders of a split, from the dataset layout
 SAMPLE_META = 'sample.json'    # how the sample was made (seed, size, n, balanced), so its persons can be redrawn
 
 def parse_image(
@@ -307,14 +308,15 @@ def parse_image(
 def _write_person(folder: Path, stem: str, spec: dict, size: tuple[int, int], rng):
     "Write the six files of one person (photo, parse, keypoints, skeleton, cloth, mask) under `folder`."
     labels = np.asarray(_draw_parse(spec, size))
-    save_image(_render_photo(labels, spec, rng), folder / 'image' / f'{stem}.jpg', quality=95)
-    save_image(parse_image(labels), folder / 'image-parse' / f'{stem}.png')
+    name = f'{stem}.jpg'
+    save_image(_render_photo(labels, spec, rng), layout_path(folder, 'image', name), quality=95)
+    save_image(parse_image(labels), layout_path(folder, 'parse', name))
     kp = _keypoints(spec, size)
-    with atomic_write(folder / 'openpose-json' / f'{stem}_keypoints.json', 'w') as f: f.write(_openpose_json(kp))
-    save_image(render_pose(kp, size), folder / 'openpose-img' / f'{stem}_rendered.png')
+    with atomic_write(layout_path(folder, 'keypoints', name), 'w') as f: f.write(_openpose_json(kp))
+    save_image(render_pose(kp, size), layout_path(folder, 'pose', name))
     cloth, mask = _render_cloth(spec['garment'], size)
-    save_image(cloth, folder / 'cloth' / f'{stem}.jpg', quality=95)
-    save_image(mask, folder / 'cloth-mask' / f'{stem}.jpg', quality=95)
+    save_image(cloth, layout_path(folder, 'cloth', name), quality=95)
+    save_image(mask, layout_path(folder, 'cloth_mask', name), quality=95)
 
 def make_sample_dataset(
     root, # the folder to write the dataset into
@@ -329,15 +331,15 @@ def make_sample_dataset(
     if min(h, w) < 32: raise VtonError(f'make_sample_dataset({root}): size={size} is too small; use (height, width) of at least 32')
     root, n_test, meta = Path(root), _n_test(n), {'seed': seed, 'size': [h, w], 'n': n, 'balanced': balanced}
     stems = [f'{i:05d}_00' for i in range(n)]
-    splits = {'train': stems[:n - n_test], 'test': stems[n - n_test:]}
+    splits = {TRAIN: stems[:n - n_test], TEST: stems[n - n_test:]}
     for split, names in splits.items():
         for sub in SPLIT_FOLDERS: (root / split / sub).mkdir(parents=True, exist_ok=True)
         for stem in tqdm(names, desc=f'sample {split}', leave=False):
             rng = np.random.default_rng([seed, int(stem[:5])])
             _write_person(root / split, stem, _sample_spec(meta, int(stem[:5]), rng), size, rng)
-    test = splits['test']
-    lists = {'train_pairs.txt': [(s, s) for s in splits['train']], 'test_pairs.txt': [(s, s) for s in test],
-             'test_pairs_unpaired.txt': [(s, test[(i + 1) % len(test)]) for i, s in enumerate(test)]}
+    test = splits[TEST]
+    lists = {pairs_name(TRAIN): [(s, s) for s in splits[TRAIN]], pairs_name(TEST): [(s, s) for s in test],
+             pairs_name(TEST, unpaired=True): [(s, test[(i + 1) % len(test)]) for i, s in enumerate(test)]}
     for name, pairs in lists.items():
         with atomic_write(root / name, 'w') as f: f.writelines(f'{a}.jpg {b}.jpg\n' for a, b in pairs)
     with atomic_write(root / SAMPLE_META, 'w') as f: json.dump(meta, f)

@@ -19,6 +19,7 @@ from torchvision.models.vgg import cfgs, make_layers
 
 import vtonlib.data
 from .core import VtonError, atomic_save, atomic_write
+from .data import layout_path
 from .losses import VGG_SLICES
 
 # %% auto #0
@@ -206,11 +207,11 @@ def toy_regions(
     root = Path(root)
     for i, colour in enumerate(TOY_GARMENTS):
         labels, photo = toy_person(colour)
-        save_png(photo, root / 'image' / f'{i:05d}_00.png'); save_png(labels, root / 'image-parse' / f'{i:05d}_00.png', 'L')
+        save_png(photo, layout_path(root, 'image', f'{i:05d}_00.png')); save_png(labels, layout_path(root, 'parse', f'{i:05d}_00.png'), 'L')
         save_png(photo, root / 'own' / f'{i:05d}_{i:05d}_00.png')
         cloth = np.full((64, 48, 3), 246, np.uint8); cloth[10:50, 8:40] = colour
-        save_png(cloth, root / 'cloth' / f'{i:05d}_00.png')
-        save_png(((cloth != 246).any(-1) * 255).astype(np.uint8), root / 'cloth-mask' / f'{i:05d}_00.png', 'L')
+        save_png(cloth, layout_path(root, 'cloth', f'{i:05d}_00.png'))
+        save_png(((cloth != 246).any(-1) * 255).astype(np.uint8), layout_path(root, 'cloth_mask', f'{i:05d}_00.png'), 'L')
     for person, cloth, colour in ((0, 1, TOY_GARMENTS[1]), (1, 2, TOY_GARMENTS[1]), (2, 0, TOY_GARMENTS[0])):
         save_png(toy_person(colour)[1], root / 'unpaired' / f'{person:05d}_{cloth:05d}_00.png')
     return root

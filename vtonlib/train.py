@@ -17,7 +17,7 @@ from PIL import Image
 from tqdm.auto import tqdm
 from fastcore.basics import patch
 
-from .core import (VtonError, amp_dtype, atomic_write, autocast, persistent_root, pick_device, save_image, seed_everything,
+from .core import (CONDITIONS_DIR, LOGS_DIR, VtonError, amp_dtype, atomic_write, autocast, persistent_root, pick_device, save_image, seed_everything,
                           storage_errors, work_root)
 from .networks import ALIASGenerator
 from .pretrained import alias_options, load_pretrained, load_strict, read_state_dict
@@ -384,7 +384,7 @@ def log_columns(self: Trainer) -> tuple: return ('step', 'epoch', *self.loss_ter
 def log_path(self: Trainer) -> Path:
     "This session's copy of the run's log on the work root (the VM's disk): every row up to the current step, appended each step."
     where = hashlib.sha256(str(self.run_dir.absolute()).encode()).hexdigest()[:8]
-    return work_root() / 'logs' / f'{self.cfg.run_name}-{where}.csv'
+    return work_root() / LOGS_DIR / f'{self.cfg.run_name}-{where}.csv'
 
 # %% ../nbs/08c_train.ipynb #25b25908
 def _write_rows(path: Path, columns, rows, mode: str = 'w', sync: bool = False):
@@ -636,6 +636,6 @@ def training_set(cfg: TrainConfig, # its `data_root` and `size` are used
     seg, gmm = frozen_networks(parse_source, seg, gmm)
     name = f'{parse_source}-{cfg.size[0]}x{cfg.size[1]}'
     made_of = hashlib.sha256(json.dumps(condition_key(data, parse_source, seg, gmm), sort_keys=True).encode()).hexdigest()[:12]
-    cond_dir = cached_conditions(data, work_root() / 'conditions' / f'{name}-{made_of}', persistent_root() / 'conditions' / name,
+    cond_dir = cached_conditions(data, work_root() / CONDITIONS_DIR / f'{name}-{made_of}', persistent_root() / CONDITIONS_DIR / name,
                                  parse_source, seg, gmm, **run)
     return ConditionDataset(data, cond_dir)

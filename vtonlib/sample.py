@@ -65,6 +65,7 @@ PATTERNS = ('solid', 'print', 'hstripes', 'vstripes', 'checks')
 
 def _pick(rng, options): return options[int(rng.integers(len(options)))]
 
+# %% ../nbs/01a_sample.ipynb #629454a8
 def _arm(rng, shoulder, side, bw):
     "Elbow and wrist for the arm hanging from `shoulder` (side -1: image left, +1: image right)."
     for _ in range(50):
@@ -75,6 +76,7 @@ def _arm(rng, shoulder, side, bw):
         if 20 < wrist[0] < 748 and wrist[1] < 1000 and side * (wrist[0] - 384) > -60: break
     return elbow, wrist
 
+# %% ../nbs/01a_sample.ipynb #c6dbc0bf
 def _person_spec(rng) -> dict:
     "Random body, pose and clothes of one person, in the 768x1024 canvas; `joints` (25, 2), `conf` (25,)."
     u, bw = rng.uniform, rng.uniform(0.85, 1.15)
@@ -120,17 +122,20 @@ class _Canvas:
             self.polygon([p + n * wp / 2, q + n * wq / 2, q - n * wq / 2, p - n * wp / 2], fill)
         for p, wp in zip(pts, widths): self.ellipse(p, wp / 2, wp / 2, fill)
 
+# %% ../nbs/01a_sample.ipynb #e2bd612d
 def _along(path, t: float) -> np.ndarray:
     "The point at parameter `t` on a polyline (t=i at its i-th point)."
     i = min(int(t), len(path) - 2)
     return path[i] + (t - i) * (path[i + 1] - path[i])
 
+# %% ../nbs/01a_sample.ipynb #f5710800
 def _garment_body(g) -> list:
     "Left neck, left shoulder, left armpit, waist, hem, and the mirror, then the neckline, in garment units."
     left = [(-g['neck_w'], 0), (-1.06, 0.1), (-0.9, 1.15), (-g['waist'], (1.15 + g['hem']) / 2), (-g['hem_w'], g['hem'])]
     neckline = [(g['neck_w'] * math.cos(a), g['neck_d'] * math.sin(a)) for a in np.linspace(0, math.pi, 12)]
     return left + [(-x, y) for x, y in left[::-1]] + neckline
 
+# %% ../nbs/01a_sample.ipynb #71c26422
 def _flat_outline(g) -> np.ndarray:
     "The garment laid flat: the body with straight sleeves, in garment units."
     body = _garment_body(g)
@@ -144,6 +149,7 @@ def _flat_outline(g) -> np.ndarray:
     right_sleeve = [(-x, y) for x, y in left_sleeve[::-1]]
     return np.array(body[:2] + left_sleeve + body[2:8] + right_sleeve + body[8:])
 
+# %% ../nbs/01a_sample.ipynb #8bd36786
 def _draw_parse(spec: dict, size: tuple[int, int]) -> Image.Image:
     "The LIP label map (mode 'L') of the person in `spec`, at (height, width) `size`."
     h, w = size
@@ -192,22 +198,26 @@ def _pattern(u: np.ndarray, v: np.ndarray, g: dict) -> np.ndarray:
     c1, c2 = np.array(g['c1'], float), np.array(g['c2'], float)
     return c1 + t[..., None] * (c2 - c1)
 
+# %% ../nbs/01a_sample.ipynb #48bfe020
 def _edge_shade(mask: np.ndarray, radius: float) -> np.ndarray:
     "1 inside a region, falling to about 0.8 at its border (a rounded look)."
     blurred = np.asarray(Image.fromarray(mask.astype(np.uint8) * 255).filter(ImageFilter.GaussianBlur(radius)), float) / 255
     return 0.62 + 0.38 * blurred
 
+# %% ../nbs/01a_sample.ipynb #7d331833
 def _garment_coords(spec: dict, size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
     "Garment coordinates (u, v) of every pixel of an image of (height, width) `size` showing the person in `spec`."
     h, w = size
     yy, xx = np.mgrid[0:h, 0:w].astype(float)
     return (xx * 768 / w - spec['cx']) / spec['sw'], (yy * 1024 / h - spec['neck_y'] + 6) / spec['sw']
 
+# %% ../nbs/01a_sample.ipynb #c36051e5
 def _flat_lit(u: np.ndarray, v: np.ndarray, g: dict, mask: np.ndarray, k: float) -> np.ndarray:
     "The colours (..., 3) of garment `g` at (u, v) as photographed laid flat: soft folds, a faint edge shade."
     garment = _pattern(u, v, g) * (1 - 0.05 * (0.5 + 0.5 * np.sin(3 * u + 2 * v + g['fold'])))[..., None]
     return garment * (_edge_shade(mask, 6 * k)[..., None] * 0.1 + 0.9)
 
+# %% ../nbs/01a_sample.ipynb #11b34685
 def _render_photo(labels: np.ndarray, spec: dict, rng) -> Image.Image:
     "The shaded RGB photo of the person whose label map is `labels`."
     h, w = labels.shape
@@ -236,6 +246,7 @@ def _render_photo(labels: np.ndarray, spec: dict, rng) -> Image.Image:
     draw.line([((fx - 14) * sx, (fy + 0.55 * ry) * sy), ((fx + 14) * sx, (fy + 0.55 * ry) * sy)], fill=(150, 70, 70), width=max(1, round(5 * k)))
     return im.filter(ImageFilter.GaussianBlur(max(0.4, 0.8 * k)))
 
+# %% ../nbs/01a_sample.ipynb #bf604d62
 def _render_cloth(g: dict, size: tuple[int, int]) -> tuple[Image.Image, Image.Image]:
     "The garment laid flat on white, and its mask (0/255, mode 'L'), at (height, width) `size`."
     h, w = size
@@ -260,6 +271,7 @@ def _keypoints(spec: dict, size: tuple[int, int]) -> np.ndarray:
     kp[kp[:, 2] == 0] = 0
     return kp
 
+# %% ../nbs/01a_sample.ipynb #f54f3801
 def _openpose_json(kp: np.ndarray) -> str:
     person = {'person_id': [-1], 'pose_keypoints_2d': [round(float(x), 3) for x in kp.ravel()],
               'face_keypoints_2d': [0] * 210, 'hand_left_keypoints_2d': [0] * 63, 'hand_right_keypoints_2d': [0] * 63,
@@ -269,6 +281,7 @@ def _openpose_json(kp: np.ndarray) -> str:
 # %% ../nbs/01a_sample.ipynb #c38d29e8
 def _n_test(n: int) -> int: return max(2, n // 4)     # the test persons of a sample of n: the last ones
 
+# %% ../nbs/01a_sample.ipynb #ee265f39
 def skin_ramp(
     t: float, # 0: the lightest of `SKIN_TONES`, 1: the darkest
 ) -> tuple:
@@ -277,6 +290,7 @@ def skin_ramp(
     i = min(int(x), len(SKIN_TONES) - 2)
     return tuple(a + (x - i) * (b - a) for a, b in zip(SKIN_TONES[i], SKIN_TONES[i + 1]))
 
+# %% ../nbs/01a_sample.ipynb #d84373e0
 def even_colours(
     k: int, # the training person's number, from 0
     n: int, # training persons in all
@@ -284,6 +298,7 @@ def even_colours(
     "Skin tone and main garment colour of training person `k` of `n`, spread evenly over the skin ramp and the garment palette."
     return tuple(round(c) for c in skin_ramp((k + 0.5) / n)), GARMENT_COLORS[k % len(GARMENT_COLORS)]
 
+# %% ../nbs/01a_sample.ipynb #69ac0744
 def _sample_spec(meta: dict, index: int, rng) -> dict:
     "Person `index` of the sample that `meta` describes, drawn from `rng`; a balanced sample's training persons get `even_colours`."
     spec, n_train = _person_spec(rng), meta['n'] - _n_test(meta['n'])
@@ -305,6 +320,7 @@ def parse_image(
     im.putpalette(parse_palette())
     return im
 
+# %% ../nbs/01a_sample.ipynb #dbf6c071
 def _write_person(folder: Path, stem: str, spec: dict, size: tuple[int, int], rng):
     "Write the six files of one person (photo, parse, keypoints, skeleton, cloth, mask) under `folder`."
     labels = np.asarray(_draw_parse(spec, size))
@@ -318,6 +334,7 @@ def _write_person(folder: Path, stem: str, spec: dict, size: tuple[int, int], rn
     save_image(cloth, layout_path(folder, 'cloth', name), quality=95)
     save_image(mask, layout_path(folder, 'cloth_mask', name), quality=95)
 
+# %% ../nbs/01a_sample.ipynb #837bb41b
 def make_sample_dataset(
     root, # the folder to write the dataset into
     n: int = 16, # number of persons, at least 3
@@ -353,6 +370,7 @@ def _sample_index(root: Path, meta: dict, name: str) -> int:
         raise VtonError(f'{name}: not a person of the sample dataset at {root} (it has 00000_00 .. {meta["n"] - 1:05d}_00)')
     return int(stem[:5])
 
+# %% ../nbs/01a_sample.ipynb #e5f3e84e
 def sample_tryon(
     root, # a dataset written by `make_sample_dataset`
     person: str, # the person's file name, like '00012_00.jpg'

@@ -228,11 +228,11 @@ def named_config(name: str, # a key of `CONFIGS`: 'vtonlib', 'dissertation-image
 def load_config(name_or_path: str, # a key of `CONFIGS`, or a JSON/YAML file
                 overrides=(), # 'key=value' strings
                ) -> TrainConfig:
-    "A named config (`CONFIGS`) or a JSON/YAML file, with `key=value` overrides (values read as YAML)."
+    "A named config (`CONFIGS`) or a JSON/YAML file, with `key=value` overrides (values read as YAML, paths as written)."
     pairs = {}
     for o in overrides:
         if '=' not in o: raise VtonError(f'--set {o!r}: write it as key=value')
-        k, v = o.split('=', 1); pairs[k] = yaml.safe_load(v)
+        k, v = o.split('=', 1); pairs[k] = v if k in PATH_OPTIONS else yaml.safe_load(v)
     if name_or_path in CONFIGS: return named_config(name_or_path, **pairs)
     if not Path(name_or_path).exists():
         raise VtonError(f'--config {name_or_path!r}: neither a named config ({", ".join(CONFIGS)}) nor a file')

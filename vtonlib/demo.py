@@ -20,16 +20,24 @@ from .sample import (FACE, HAIR, LEFT_ARM, LEFT_LEG, NECK, PANTS, RIGHT_ARM, RIG
 from .preprocess import person_paths, preprocess, read_parse, resize_to, seg13_to_alias7
 from .dataset import GREY, VITONDataset, labels_onehot, to_tensor
 from .pipeline import result_name
-from .conditions import ConditionDataset, pending_pairs, save_conditions
+from .conditions import ConditionDataset, expand_conditions, pending_pairs, save_conditions
 from .config import named_config
 from .train import Trainer, write_results
 from .metrics import METRICS, REGION_LABELS, region_rows
 from .compare import collect_samples, evaluate_runs, export_html, image_grid, plot_losses
 
 # %% auto #0
-__all__ = ['JITTER_REGIONS', 'PERSON_COLUMNS', 'DEMO_RUN', 'QUICK_RUN', 'sample_conditions', 'recolour', 'colour_gains',
-           'ColourJitter', 'available_metrics', 'person_scores', 'person_table', 'torch_threads', 'demo_sets',
-           'demo_summary', 'run_demo']
+__all__ = ['JITTER_REGIONS', 'PERSON_COLUMNS', 'DEMO_RUN', 'QUICK_RUN', 'expanded_item', 'sample_conditions', 'recolour',
+           'colour_gains', 'ColourJitter', 'available_metrics', 'person_scores', 'person_table', 'torch_threads',
+           'demo_sets', 'demo_summary', 'run_demo']
+
+# %% ../nbs/10a_demo.ipynb #e1f2a3b5
+def expanded_item(
+    item: dict, # a compact condition item (`conditions.ConditionDataset`)
+) -> dict:
+    "`item` as the networks take it (`conditions.expand_conditions`: photos in [-1, 1], one-hot maps, the warped cloth), its names kept."
+    names = {k: v for k, v in item.items() if not torch.is_tensor(v)}
+    return {**names, **{k: v[0] for k, v in expand_conditions(torch.utils.data.default_collate([item])).items()}}
 
 # %% ../nbs/10a_demo.ipynb #09a08026
 def sample_conditions(dataset, # a `VITONDataset` of the sample data
@@ -70,7 +78,7 @@ def recolour(
     item['img_agnostic'] = item['img'].masked_fill(grey, GREY)
     if 'garment' in gains:
         for key, mask in (('cloth', 'cloth_mask'), ('warped_cloth', 'warped_mask')):
-            item[key] = _times(item[key], torch.where(item[mask] > 0.5, gains['garment'][:, None, None], 1.0))
+            if key in item: item[key] = _times(item[key], torch.where(item[mask] > 0.5, gains['garment'][:, None, None], 1.0))
     return item
 
 # %% ../nbs/10a_demo.ipynb #3731ed28
@@ -82,7 +90,7 @@ def colour_gains(
     "A random RGB gain per region that moves its mean colour to a new one: skin along `sample.skin_ramp`, the others anywhere from dark to light."
     gains = {}
     for region in regions:
-        if region == 'garment': image, mask = item['cloth'], item['cloth_mask'][0] > 0.5     # the flat cloth's colour
+        if region == 'garment': image, mask = item['warped_cloth'], item['warped_mask'][0] > 0.5     # the cloth's colour, as worn
         else: image, mask = item['img'], torch.isin(labels, torch.tensor(JITTER_REGIONS[region]))
         if not mask.any(): continue
         new = torch.tensor(skin_ramp(torch.rand(()).item())) if region == 'skin' else torch.empty(3).uniform_(15, 245)
@@ -108,7 +116,7 @@ class ColourJitter(torch.utils.data.Dataset):
         return torch.from_numpy(np.array(resize_to(parse, persons.size, Image.NEAREST))).long()
 
     def __getitem__(self, i):
-        item = self.dataset[i]
+        item = expanded_item(self.dataset[i])
         if torch.rand(()).item() >= self.p: return item
         labels = self.labels(item['img_name'])
         return recolour(item, labels, colour_gains(item, labels, self.regions))

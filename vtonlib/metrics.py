@@ -22,7 +22,7 @@ from .pipeline import few_names, list_images, match_pairs, split_result
 # %% auto #0
 __all__ = ['PROTOCOLS', 'METRICS', 'REGION_LABELS', 'REGION_METRICS', 'Protocol', 'get_protocol', 'check_images',
            'images_to_tensor', 'load_images', 'inception', 'lpips_model', 'FeatureStats', 'sqrt_factor',
-           'frechet_distance', 'stats_key', 'inception_features', 'evaluate', 'lpips_score', 'ssim_score', 'fid',
+           'frechet_distance', 'stats_key', 'lpips_score', 'ssim_score', 'inception_features', 'evaluate', 'fid',
            'mean_lab', 'delta_e', 'masked_psnr', 'region_rows', 'region_scores']
 
 # %% ../nbs/09_metrics.ipynb #b96c86a3
@@ -65,6 +65,16 @@ def check_images(
     counts = Counter(sizes.values())
     return next(iter(counts)) if len(counts) == 1 else None
 
+# %% ../nbs/09_metrics.ipynb #68fc838b
+def _size_problem(paths) -> str:
+    "Which files of `paths` differ from the most common size."
+    sizes = {}
+    for p in paths:
+        with open_image(p) as im: sizes[p] = (im.height, im.width)
+    common = Counter(sizes.values()).most_common(1)[0][0]
+    odd = [f'{p.name} ({h}x{w})' for p, (h, w) in sizes.items() if (h, w) != common]
+    return f'{paths[0].parent}: images of different sizes: {few_names(odd)} differ from {common[0]}x{common[1]}'
+
 # %% ../nbs/09_metrics.ipynb #8ab53e29
 def images_to_tensor(
     ims, # RGB PIL images of one size (after the resize)
@@ -81,16 +91,6 @@ def load_images(
 ) -> torch.Tensor:
     "Decode `paths` (RGB) into a (B, 3, H, W) float tensor in [0, 1], resized to `size` (H, W) if given."
     return images_to_tensor([read_image(p) for p in paths], size)
-
-# %% ../nbs/09_metrics.ipynb #68fc838b
-def _size_problem(paths) -> str:
-    "Which files of `paths` differ from the most common size."
-    sizes = {}
-    for p in paths:
-        with open_image(p) as im: sizes[p] = (im.height, im.width)
-    common = Counter(sizes.values()).most_common(1)[0][0]
-    odd = [f'{p.name} ({h}x{w})' for p, (h, w) in sizes.items() if (h, w) != common]
-    return f'{paths[0].parent}: images of different sizes: {few_names(odd)} differ from {common[0]}x{common[1]}'
 
 # %% ../nbs/09_metrics.ipynb #cbb7d3f3
 def _weights_key(name: str) -> tuple:
@@ -206,6 +206,42 @@ def _load_stats(path: Path) -> tuple | None:
         return None
     return mu, sigma, root
 
+# %% ../nbs/09_metrics.ipynb #5085b2fb
+@torch.no_grad()
+def lpips_score(
+    real: torch.Tensor, # (B, 3, H, W) real images in [0, 1]
+    fake: torch.Tensor, # the results, same shape
+    device=None, # where to run LPIPS; None picks one
+) -> torch.Tensor:
+    "LPIPS (AlexNet, v0.1) of each pair of (B, 3, H, W) images in [0, 1]; a (B,) tensor on the CPU."
+    device = pick_device(device)
+    return lpips_model(device)(real.to(device) * 2 - 1, fake.to(device) * 2 - 1).flatten().cpu()
+
+# %% ../nbs/09_metrics.ipynb #9905dbac
+def ssim_score(
+    real: torch.Tensor, # (B, 3, H, W) real images in [0, 1]
+    fake: torch.Tensor, # the results, same shape
+    data_range=1.0, # SSIM's data range, or 'per_image'
+) -> np.ndarray:
+    "scikit-image SSIM of each pair of (B, 3, H, W) RGB images in [0, 1]; `data_range` 'per_image' uses each real's max - min."
+    from skimage.metrics import structural_similarity
+    scores = []
+    for r, f in zip(real.permute(0, 2, 3, 1).cpu().numpy(), fake.permute(0, 2, 3, 1).cpu().numpy()):
+        rng_ = r.max() - r.min() if data_range == 'per_image' else data_range
+        scores.append(structural_similarity(r, f, channel_axis=-1, data_range=rng_))
+    return np.array(scores)
+
+# %% ../nbs/09_metrics.ipynb #2fc38772
+def _check_sizes(reals, fakes, fid_size, pair_size, want_fid, paired):
+    "Raise `VtonError` (naming files) when images cannot be batched or paired without a resize."
+    real_size, fake_size = check_images(reals), check_images(fakes)
+    for paths, common in ((reals, real_size), (fakes, fake_size)):
+        if common is None and ((want_fid and fid_size is None) or (paired and pair_size is None)):
+            raise VtonError(_size_problem(paths) + '; resize them or pass size=(H, W)')
+    if paired and pair_size is None and real_size != fake_size:
+        raise VtonError(f'results in {fakes[0].parent} are {fake_size[0]}x{fake_size[1]} but real images in '
+                        f'{reals[0].parent} are {real_size[0]}x{real_size[1]}; pass size=(H, W) to compare them')
+
 # %% ../nbs/09_metrics.ipynb #47799fb5
 def _chunks(n: int, batch_size: int, desc: str, progress: bool):
     return tqdm(range(0, n, batch_size), desc=desc, disable=not progress, leave=False)
@@ -276,42 +312,6 @@ def evaluate(
         out['lpips'] = float(np.mean([s[j:j + k].mean() for j in range(0, len(s), k)]))
     if 'ssim' in scores: out['ssim'] = float(np.concatenate(scores['ssim']).mean())
     return {m: out[m] for m in metrics}
-
-# %% ../nbs/09_metrics.ipynb #5085b2fb
-@torch.no_grad()
-def lpips_score(
-    real: torch.Tensor, # (B, 3, H, W) real images in [0, 1]
-    fake: torch.Tensor, # the results, same shape
-    device=None, # where to run LPIPS; None picks one
-) -> torch.Tensor:
-    "LPIPS (AlexNet, v0.1) of each pair of (B, 3, H, W) images in [0, 1]; a (B,) tensor on the CPU."
-    device = pick_device(device)
-    return lpips_model(device)(real.to(device) * 2 - 1, fake.to(device) * 2 - 1).flatten().cpu()
-
-# %% ../nbs/09_metrics.ipynb #9905dbac
-def ssim_score(
-    real: torch.Tensor, # (B, 3, H, W) real images in [0, 1]
-    fake: torch.Tensor, # the results, same shape
-    data_range=1.0, # SSIM's data range, or 'per_image'
-) -> np.ndarray:
-    "scikit-image SSIM of each pair of (B, 3, H, W) RGB images in [0, 1]; `data_range` 'per_image' uses each real's max - min."
-    from skimage.metrics import structural_similarity
-    scores = []
-    for r, f in zip(real.permute(0, 2, 3, 1).cpu().numpy(), fake.permute(0, 2, 3, 1).cpu().numpy()):
-        rng_ = r.max() - r.min() if data_range == 'per_image' else data_range
-        scores.append(structural_similarity(r, f, channel_axis=-1, data_range=rng_))
-    return np.array(scores)
-
-# %% ../nbs/09_metrics.ipynb #2fc38772
-def _check_sizes(reals, fakes, fid_size, pair_size, want_fid, paired):
-    "Raise `VtonError` (naming files) when images cannot be batched or paired without a resize."
-    real_size, fake_size = check_images(reals), check_images(fakes)
-    for paths, common in ((reals, real_size), (fakes, fake_size)):
-        if common is None and ((want_fid and fid_size is None) or (paired and pair_size is None)):
-            raise VtonError(_size_problem(paths) + '; resize them or pass size=(H, W)')
-    if paired and pair_size is None and real_size != fake_size:
-        raise VtonError(f'results in {fakes[0].parent} are {fake_size[0]}x{fake_size[1]} but real images in '
-                        f'{reals[0].parent} are {real_size[0]}x{real_size[1]}; pass size=(H, W) to compare them')
 
 # %% ../nbs/09_metrics.ipynb #c456af8a
 def fid(

@@ -121,11 +121,11 @@ def main():
     lo, hi = min(args.counts), max(args.counts)
     growth = {a: results[a, hi]['peak_mb'] / results[a, lo]['peak_mb'] - 1 for a in ('dissertation', 'vtonlib')}
     for approach, g in growth.items(): print(f'peak RSS growth {approach}, N {lo} -> {hi}: {g:+.1%}')
-    speed = [f'{results["dissertation", n]["seconds"] / results["vtonlib", n]["seconds"]:.1f}x' for n in args.counts]
+    def speed(n):
+        r = results['dissertation', n]['seconds'] / results['vtonlib', n]['seconds']
+        return f'**{r:.1f}x faster** at {n} images' if r >= 1 else f'**{1 / r:.1f}x slower** at {n} images'
     diff = max(abs(results['dissertation', n][k] / results['vtonlib', n][k] - 1) for n in args.counts for k in ('fid', 'lpips', 'ssim'))
-    record('metrics', f'**{speed[0]} faster** at {args.counts[0]} images' +
-           ''.join(f', **{s}** at {n}' for s, n in zip(speed[1:], args.counts[1:])) +
-           f'; peak RSS grows **{100 * growth["vtonlib"]:+.1f} %** from {lo} to {hi} images (dissertation: '
+    record('metrics', ', '.join(map(speed, args.counts)) + f'; peak RSS grows **{100 * growth["vtonlib"]:+.1f} %** from {lo} to {hi} images (dissertation: '
            f'{100 * growth["dissertation"]:+.0f} %), ' +
            f'metric values equal to {diff:.0e} (relative)', **{f'{a} {n}': r for (a, n), r in results.items()},
            max_relative_difference=diff)

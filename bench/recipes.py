@@ -4,8 +4,8 @@ Usage: OMP_NUM_THREADS=2 python bench/recipes.py [--steps 200] [--quick] [--size
 
 A controlled version of the dissertation's Table 1: every recipe trains the same networks (the demo's
 generator and 3-layer discriminator, `--set` changes them for all) on the same synthetic persons,
-with the same seed, data order, step count, learning rates and losses G = adv + 10 L1 + 10 VGG, and
-differs only in how the adversarial game is played:
+with the same seed, data order, step count, learning rates and losses (the demo config's learning rates and
+L1 weight, plus a VGG loss x10: G = adv + L1 + VGG), and differs only in how the adversarial game is played:
 
   (a) L1 + VGG: no adversarial loss for the generator (its discriminator still trains, for the gap column);
   (b) dissertation: BCE, WGAN-GP x10 on every step, Adam (0.9, 0.999), dropout on inner layers, no

@@ -95,7 +95,7 @@ def main():
     for c in nb.cells: c.source = render(c.source, tables)
     NOTEBOOK.write_text(nb2str(nb))
     README.write_text(subprocess.run(NBCONVERT, cwd=REPO, capture_output=True, text=True, check=True).stdout)
-    print(f'rendered {", ".join(stale) or "no changed"} table(s) into nbs/index.ipynb, and README.md from it')
+    print(f'rendered the tables into nbs/index.ipynb (changed: {", ".join(stale) or "none"}), and README.md from it')
 
 
 if __name__ == '__main__': main()

@@ -33,8 +33,9 @@ from vtonlib.dataset import VITONDataset
 from vtonlib.networks import ALIASGenerator, GMM, SegGenerator
 from vtonlib.pipeline import PIPELINE_FIELDS, TryOnPipeline, save_result
 import vtonlib.conditions
-from vtonlib.conditions import precompute_conditions
+from vtonlib.conditions import PACK_EVERY, precompute_conditions
 from vtonlib.testing import fill_deterministic
+from report import record
 
 T4 = dict(fp32=8.1e12, fp16=65e12, bandwidth=320e9)     # FLOP/s peaks and bytes/s of a T4
 UTILISATION = (0.4, 0.2)                                 # the range assumed for the estimate
@@ -144,6 +145,14 @@ def main():
           f'{1e3 * tryon_gpu[0]:.0f}-{1e3 * tryon_gpu[1]:.0f} ms on a T4 (estimate)')
     print(f'  {TEST_PAIRS:,} test pairs per generator on a 2-vCPU T4 VM: CPU-bound {minutes(tryon_cpu)}, device-bound '
           f'{minutes([g * TEST_PAIRS for g in tryon_gpu])} -> estimate {minutes(tryon)}')
+    record('conditions', f'{1e3 * cpu:.0f} ms of CPU a pair (loading {1e3 * workers:.0f} in the workers, storing '
+           f'{1e3 * host:.0f}); {cond_flops / 1e9:.0f} GFLOP a pair on the device, {1e3 * cond_gpu[0]:.0f}-'
+           f'{1e3 * cond_gpu[1]:.0f} ms on a T4 in fp32; **{TRAIN_PAIRS:,} pairs in {minutes(step)} on a 2-vCPU T4 VM '
+           f'(estimate)**, packed every {PACK_EVERY[0]:,} pairs or {PACK_EVERY[1] / 60:.0f} minutes, so a disconnect '
+           f'loses at most that. Evaluation try-on: **{minutes(tryon)} a generator** for the {TEST_PAIRS:,} test pairs '
+           '(estimate)', pairs=n, workers_ms=1e3 * workers, host_ms=1e3 * host, device_ms_here=1e3 * device_time[0] / n,
+           condition_gflop=cond_flops / 1e9, condition_t4_s=cond_gpu, tryon_tflop=(warp_flops + alias_flops) / 1e12,
+           tryon_t4_s=tryon_gpu, jpeg_ms=1e3 * jpeg, condition_step_s=step, tryon_s=tryon, precompute_wall_s=wall)
 
 
 if __name__ == '__main__': main()

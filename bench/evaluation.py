@@ -23,6 +23,7 @@ from vtonlib.metrics import images_to_tensor, ssim_score
 from vtonlib.core import read_image
 from vtonlib.pipeline import save_result
 from vtonlib.pretrained import build_network
+from report import record
 
 T4 = {'fp16': 65e12, 'fp32': 8.1e12}      # FLOP/s peaks
 UTILISATION = (0.4, 0.2)                   # the range assumed
@@ -88,6 +89,12 @@ def main():
           f'its loader {loader / 60:.1f} min of the 2 vCPUs, saving {saving / 60:.1f} min; metrics GPU '
           f'{t4["metrics (fp32)"][0] / 60:.1f}-{t4["metrics (fp32)"][1] / 60:.1f} min, their CPU {scoring / 60:.1f} min')
     print(f'per generator: about {low / 60:.0f}-{high / 60:.0f} min')
+    ms = {k.split(' (')[0]: 1e3 * v for k, v in cpu.items()}
+    record('evaluation', f'try-on {gpu["try-on (fp16)"] / 1e12:.1f} TFLOP a person, metrics\' networks '
+           f'{gpu["metrics (fp32)"] / 1e9:.0f} GFLOP; CPU {ms["a test item"]:.0f} ms a test item (loader), '
+           f'{ms["a result saved as JPEG"]:.0f} ms a saved result, {ms["a pair decoded and SSIM"]:.0f} ms a scored pair '
+           f'(decoding, SSIM): **{low / 60:.0f}-{high / 60:.0f} min per generator on a T4 (estimate)**',
+           cpu_ms=ms, gflop={k: v / 1e9 for k, v in gpu.items()}, t4_s=t4, minutes=(low / 60, high / 60), persons=p)
 
 
 if __name__ == '__main__': main()

@@ -8,16 +8,16 @@ so it runs on any CPU in about a minute. The lazy gradient penalty (every `gp_ev
 out of the count. Time on a T4 is then an estimate: FLOPs / (65 TFLOPS fp16 tensor-core peak x an
 assumed utilisation of 20-40 %); `bench/gpu_check.py --part 2` measures the real thing on a GPU.
 """
-import argparse, contextlib, sys, tempfile
-from pathlib import Path
+import argparse, contextlib, tempfile
 
 import torch
+from fastcore.xtras import modified_env
 from torch.utils.flop_counter import FlopCounterMode
 
-sys.path.insert(0, str(Path(__file__).parent))
-import train_step                                   # noqa: F401  (gives the VGG loss random weights: nothing downloads)
 from vtonlib.config import named_config
 from vtonlib.train import Trainer
+from vtonlib.testing import write_standin_vgg19
+from report import record
 
 T4_PEAK = 65e12                                     # fp16 tensor-core FLOP/s
 UTILISATION = (0.4, 0.2)                            # the range assumed for the estimate
@@ -43,11 +43,21 @@ def main():
     a = p.parse_args()
     print('| config | TFLOP / micro-batch | micro-batches / step | s / step on a T4 (est.) | '
           f'{a.steps:,} steps on a T4 (est.) |\n|---|---:|---:|---:|---:|')
-    for name in a.configs:
-        flops, accum = micro_batch_flops(name)
+    rows, texts = {}, {}          # texts: the summary of a config -> the configs it describes
+    with tempfile.TemporaryDirectory() as home, modified_env(TORCH_HOME=home):
+        write_standin_vgg19()                       # the VGG loss's weights: stand-ins, nothing downloads
+        counted = {name: micro_batch_flops(name) for name in a.configs}
+    for name, (flops, accum) in counted.items():
         secs = [flops * accum / (T4_PEAK * u) for u in UTILISATION]
         print(f'| {name} | {flops / 1e12:.2f} | {accum} | {secs[0]:.1f}-{secs[1]:.1f} | '
               f'{secs[0] * a.steps / 3600:.0f}-{secs[1] * a.steps / 3600:.0f} h |')
+        rows[name] = dict(tflop=flops / 1e12, accum=accum, t4_s_per_step=secs)
+        texts.setdefault(f'{flops / 1e12:.2f} TFLOP a micro-batch, {flops * accum / 1e12:.1f} an optimizer step: '
+                         f'**{secs[0]:.1f}-{secs[1]:.1f} s a step, {secs[0] * a.steps / 3600:.0f}-'
+                         f'{secs[1] * a.steps / 3600:.0f} h for {a.steps:,} steps on a T4 (estimate)**', []).append(f'`{name}`')
+    record('flops', '; '.join(' and '.join(names) + f': {text}' for text, names in texts.items()) +
+           f' at {100 * UTILISATION[0]:.0f}-{100 * UTILISATION[1]:.0f} % of its {T4_PEAK / 1e12:.0f} TFLOPS fp16 peak',
+           **rows, steps=a.steps)
 
 
 if __name__ == '__main__': main()

@@ -34,6 +34,7 @@ from vtonlib.conditions import ConditionDataset, precompute_conditions
 from vtonlib.config import TrainConfig, load_config
 from vtonlib.train import Trainer
 from vtonlib.testing import fill_deterministic, write_standin_vgg19
+from report import record
 
 SIZE = (1024, 768)
 DTYPES = {'fp16': torch.float16, 'bf16': torch.bfloat16, 'off': None}   # 'off': fp32, for CPU smoke runs
@@ -51,8 +52,8 @@ def timed(pipe, batch, amp, images, seed=0):
     return first, n * len(batch['img_name']) / (time.perf_counter() - t), torch.cuda.max_memory_allocated() / 2 ** 20
 
 
-def part1(batch_size=2, images=8):
-    "Inference at 1024x768: throughput, memory and fp16-vs-fp32 differences."
+def part1(batch_size=2, images=8) -> dict:
+    "Inference at 1024x768: throughput, memory and fp16-vs-fp32 differences (printed and returned)."
     torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
     pipe = TryOnPipeline(fill_deterministic(SegGenerator()), fill_deterministic(GMM()),
                          fill_deterministic(ALIASGenerator(9, 7, SIZE, 64, 'most')), SIZE).cuda()
@@ -80,6 +81,8 @@ def part1(batch_size=2, images=8):
         with torch.autocast('cuda', dtype=torch.float16): a16 = pipe.alias(x, seg7, seg_div, mis).float()
     d = (a32 - a16).abs()
     print(f'ALIAS alone on the same fp32 conditions: max |diff| {d.max().item():.4f}, mean {d.mean().item():.5f}')
+    return dict(images_per_s=dict(fp32=ips32, fp16=ips16), peak_mib=dict(fp32=mem32, fp16=mem16),
+                max_diff=diff.max().item(), parse_flips=flips, alias_max_diff=d.max().item())
 
 
 def timed_steps(steps, run, device) -> tuple[float, float]:
@@ -99,8 +102,8 @@ def trainer_steps(cfg, dataset):
     while True: t.train_step(); t.step += 1; yield
 
 
-def part2(size, device, amps, checkpoints, compiles, steps, overrides):
-    "Training steps at `size` on `device`: vtonlib's Trainer with both recipes, and the dissertation's own loop."
+def part2(size, device, amps, checkpoints, compiles, steps, overrides) -> list:
+    "Training steps at `size` on `device`: vtonlib's Trainer with both recipes, and the dissertation's own loop (rows printed and returned)."
     device = torch.device(device)
     with tempfile.TemporaryDirectory() as d, modified_env(TORCH_HOME=f'{d}/torch'):
         write_standin_vgg19()                      # the VGG19 of the loss: stand-in weights, nothing downloads
@@ -117,22 +120,42 @@ def part2(size, device, amps, checkpoints, compiles, steps, overrides):
               f'mean of {steps} optimizer steps after a warm-up step; {" ".join(overrides) or "full-size networks"}')
         print('| loop | recipe | precision | grad checkpoint | compile | s / optimizer step | peak GPU MiB |')
         print('|---|---|---|---|---|---:|---:|')
+        rows = []
         cases = [(recipe, amp, ckpt, comp) for recipe in ('vtonlib', 'dissertation-morefeatures') for amp in amps
                  for ckpt in checkpoints for comp in compiles] + [('loop', amp, False, False) for amp in amps]
         for recipe, amp, ckpt, comp in cases:
             label = ('Trainer', recipe) if recipe != 'loop' else ('dissertation loop', 'dissertation-morefeatures')
             precision = {'fp16': 'fp16 + GradScaler', 'bf16': 'bf16', 'off': 'fp32'}[amp]
             row = f'| {label[0]} | {label[1]} | {precision} | {ckpt} | {comp} |'
+            rows.append(dict(loop=label[0], recipe=label[1], precision=precision, grad_checkpoint=ckpt, compile=comp))
             try:
                 cfg = TrainConfig.from_dict({**configs[label[1]], 'amp': amp, 'grad_checkpoint': ckpt, 'compile': comp})
                 run = trainer_steps(cfg, dataset) if recipe != 'loop' else \
                     dissertation_steps(cfg, steps + 1, device.type, DTYPES[amp])
                 seconds, peak = timed_steps(steps, run, device)
                 print(f'{row} {seconds:.3f} | {"n/a" if math.isnan(peak) else f"{peak:.0f}"} |', flush=True)
-            except VtonError as e: print(f'{row} refused: {e} | |', flush=True)
-            except torch.cuda.OutOfMemoryError: print(f'{row} out of memory | |', flush=True)
+                rows[-1].update(s_per_step=seconds, peak_mib=peak)
+            except VtonError as e: print(f'{row} refused: {e} | |', flush=True); rows[-1]['failed'] = 'refused'
+            except torch.cuda.OutOfMemoryError:
+                print(f'{row} out of memory | |', flush=True); rows[-1]['failed'] = 'out of memory'
             run = None; gc.collect()
             if device.type == 'cuda': torch.cuda.empty_cache()
+    return rows
+
+
+def summary(inference, training) -> str:
+    "The README's text of a GPU run: inference fp32 vs fp16, then seconds and peak memory of each training case."
+    text = []
+    if inference:
+        ips, mem = inference['images_per_s'], inference['peak_mib']
+        text.append(f'inference: {ips["fp16"]:.2f} vs {ips["fp32"]:.2f} images/s fp16 vs fp32 (**{ips["fp16"] / ips["fp32"]:.2f}x**), '
+                    f'peak {mem["fp16"]:.0f} vs {mem["fp32"]:.0f} MiB, max difference {inference["max_diff"]:.3f} '
+                    f'(ALIAS alone {inference["alias_max_diff"]:.3f})')
+    for r in training or []:
+        case = (f'{r["loop"]} `{r["recipe"]}` {r["precision"]}' + ', checkpointing' * r['grad_checkpoint']
+                + ', compiled' * r['compile'])
+        text.append(f'{case}: ' + (r.get('failed') or f'**{r["s_per_step"]:.2f} s** a step, {r["peak_mib"]:.0f} MiB'))
+    return '; '.join(text)
 
 
 def main():
@@ -150,10 +173,12 @@ def main():
     args = ap.parse_args()
     if (1 in args.part or args.device.startswith('cuda')) and not torch.cuda.is_available():
         raise SystemExit('gpu_check needs a CUDA GPU (part 2 runs on the CPU with --part 2 --device cpu)')
-    if 1 in args.part: part1(args.batch, args.images)
-    if 2 in args.part:
-        on = lambda flags: [f == 'on' for f in flags]
-        part2(args.size, args.device, args.amp, on(args.grad_checkpoint), on(args.compile), args.steps, args.set)
+    inference = part1(args.batch, args.images) if 1 in args.part else None
+    on = lambda flags: [f == 'on' for f in flags]
+    training = part2(args.size, args.device, args.amp, on(args.grad_checkpoint), on(args.compile), args.steps,
+                     args.set) if 2 in args.part else None
+    if 2 not in args.part or args.device.startswith('cuda'):   # a record of GPU runs only (the CPU smoke run is a test)
+        record('gpu_check', summary(inference, training), inference=inference, training=training)
 
 
 if __name__ == '__main__':

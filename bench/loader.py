@@ -39,6 +39,7 @@ from vtonlib.conditions import condition_stem, read_theta, tps_grid
 from vtonlib.config import named_config
 from vtonlib.train import Trainer, training_set
 from vtonlib.testing import fill_deterministic
+from report import record
 
 
 class OldItems(torch.utils.data.Dataset):
@@ -170,6 +171,12 @@ def main():
     print(f'{"expansion on the device (here CPU)":34}{expand["old"]:10.1f}{expand["lean"]:10.1f}   '
           '(Trainer.inputs; a fraction of a millisecond on a GPU)')
     print('inputs of the first item: identical (old vs lean)')
+    old, lean = med['old'], med['lean']
+    record('loader', f'**{lean["total"]:.1f} vs {old["total"]:.1f} ms** of CPU per item, main process and workers together '
+           f'(**{lean["total"] / old["total"]:.2f}x**; main {lean["main"]:.1f} vs {old["main"]:.1f}, workers '
+           f'{lean["workers"]:.1f} vs {old["workers"]:.1f}); **{lean["mb"]:.1f} vs {old["mb"]:.1f} MB** delivered per item '
+           f'(**{lean["mb"] / old["mb"]:.2f}x**); identical trainer inputs. The expansion the GPU then does (scaling, one-hots, '
+           f'TPS warp) costs {expand["lean"]:.0f} ms on this CPU', lean=lean, old=old, expansion_ms=expand, runs=runs)
 
 
 if __name__ == '__main__': main()

@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from report import record
+
 
 def rss_mb() -> float:
     "Current resident set size of this process in MiB."
@@ -117,9 +119,16 @@ def main():
         print(f'{n:>4} {"ratio":<13} {d_["seconds"] / v_["seconds"]:>7.2f}x {"faster":>8} '
               f'{d_["peak_mb"] / v_["peak_mb"]:>12.2f}x {"less peak memory":>16}')
     lo, hi = min(args.counts), max(args.counts)
-    for approach in ('dissertation', 'vtonlib'):
-        growth = results[approach, hi]['peak_mb'] / results[approach, lo]['peak_mb'] - 1
-        print(f'peak RSS growth {approach}, N {lo} -> {hi}: {growth:+.1%}')
+    growth = {a: results[a, hi]['peak_mb'] / results[a, lo]['peak_mb'] - 1 for a in ('dissertation', 'vtonlib')}
+    for approach, g in growth.items(): print(f'peak RSS growth {approach}, N {lo} -> {hi}: {g:+.1%}')
+    def speed(n):
+        r = results['dissertation', n]['seconds'] / results['vtonlib', n]['seconds']
+        return f'**{r:.1f}x faster** at {n} images' if r >= 1 else f'**{1 / r:.1f}x slower** at {n} images'
+    diff = max(abs(results['dissertation', n][k] / results['vtonlib', n][k] - 1) for n in args.counts for k in ('fid', 'lpips', 'ssim'))
+    record('metrics', ', '.join(map(speed, args.counts)) + f'; peak RSS grows **{100 * growth["vtonlib"]:+.1f} %** from {lo} to {hi} images (dissertation: '
+           f'{100 * growth["dissertation"]:+.0f} %), ' +
+           f'metric values equal to {diff:.0e} (relative)', **{f'{a} {n}': r for (a, n), r in results.items()},
+           max_relative_difference=diff)
 
 
 if __name__ == '__main__':

@@ -4,8 +4,8 @@ Usage: OMP_NUM_THREADS=2 python bench/recipes.py [--steps 200] [--quick] [--size
 
 A controlled version of the dissertation's Table 1: every recipe trains the same networks (the demo's
 generator and 3-layer discriminator, `--set` changes them for all) on the same synthetic persons,
-with the same seed, data order, step count, learning rates and losses G = adv + 10 L1 + 10 VGG, and
-differs only in how the adversarial game is played:
+with the same seed, data order, step count, learning rates and losses (the demo config's learning rates and
+L1 weight, plus a VGG loss x10: G = adv + L1 + VGG), and differs only in how the adversarial game is played:
 
   (a) L1 + VGG: no adversarial loss for the generator (its discriminator still trains, for the gap column);
   (b) dissertation: BCE, WGAN-GP x10 on every step, Adam (0.9, 0.999), dropout on inner layers, no
@@ -35,13 +35,14 @@ from vtonlib.networks import GMM
 from vtonlib.testing import fill_deterministic, write_standin_vgg19, write_standin_weights
 from vtonlib.conditions import ConditionDataset, precompute_conditions
 from vtonlib.train import Trainer, write_results
+from report import record
 
 DISSERTATION = {k: CONFIGS['dissertation-image'][k] for k in
                 ('gan_mode', 'lambda_fm', 'penalty', 'lambda_gp', 'gp_every', 'betas', 'lr_decay_start', 'ema_decay',
                  'dropout', 'dropout_at')}
 BASE = ('num_upsampling_layers=normal', 'lambda_vgg=10')   # 'normal': sizes divisible by 32, such as 128x96
-RECIPES = {'(a) L1 + VGG': dict(lambda_adv=0.0, lambda_fm=0.0), '(b) dissertation': DISSERTATION,
-           '(c) vtonlib': {}, '(d) vtonlib without EMA': dict(ema_decay=0.0)}
+RECIPES = {'(a) L1 + VGG, no adversarial loss': dict(lambda_adv=0.0, lambda_fm=0.0), "(b) the dissertation's": DISSERTATION,
+           "(c) vtonlib's": {}, "(d) vtonlib's without EMA": dict(ema_decay=0.0)}
 
 
 def weights_home(home: Path) -> dict:
@@ -134,6 +135,10 @@ def main():
         wins = {'SSIM': c['ssim'] > b['ssim'], 'LPIPS': c['lpips'] < b['lpips']}
         print('\n(c) vtonlib against (b) dissertation on the held-out persons: ' +
               ', '.join(f'{k} {"better" if w else "worse"}' for k, w in wins.items()))
+        record('recipes', f"(c) vtonlib's against (b) the dissertation's: SSIM {c['ssim']:.4f} vs {b['ssim']:.4f}, LPIPS "
+               f"{c['lpips']:.4f} vs {b['lpips']:.4f}, D's real − fake logit {c['gap']:+.3f} vs {b['gap']:+.3f}; all four "
+               'recipes in "The training recipe"', rows=rows, steps=args.steps, size=args.size, persons=args.persons,
+               threads=torch.get_num_threads(), weights=used)
 
 
 if __name__ == '__main__': main()

@@ -32,6 +32,7 @@ from vtonlib.conditions import cached_conditions
 from vtonlib.config import TrainConfig, load_config
 from vtonlib.train import Trainer
 from vtonlib.testing import fill_deterministic
+from report import record
 
 STAGES = ('preprocess', 'conditions', 'first step')
 
@@ -91,6 +92,10 @@ def main():
     for path, m in med.items(): print(f'| {path} | ' + ' | '.join(f'{m[k]:.2f}' for k in (*STAGES, 'total')) + ' |')
     print(f"\nrestore / recompute: conditions {med['restore']['conditions'] / med['recompute']['conditions']:.2f}, "
           f"total {med['restore']['total'] / med['recompute']['total']:.2f}")
+    new, old = med['restore'], med['recompute']
+    record('rerun', f'{new["total"]:.1f} vs {old["total"]:.1f} s (**{new["total"] / old["total"]:.2f}x**; the conditions '
+           f'alone {new["conditions"]:.1f} vs {old["conditions"]:.1f} s, {new["conditions"] / old["conditions"]:.2f}x)',
+           **med, pairs=n_pairs, archive_bytes=archive)
 
 
 if __name__ == '__main__': main()

@@ -9,6 +9,7 @@ import argparse, json, os, subprocess, sys, time
 import torch
 
 from vtonlib.networks import TpsGridGen, tps_system
+from report import record
 
 SIZE, GRID = (1024, 768), 5
 
@@ -88,6 +89,9 @@ def main():
     print(f'{"peak memory (MiB)":24}{b["peak_mib"]:>22.1f}{o["peak_mib"]:>12.1f}{b["peak_mib"] / max(o["peak_mib"], 1e-9):>9.1f}x')
     print(f'max |vtonlib - baseline| = {o["max_diff"]:.2e}; vtonlib also keeps its theta-free basis, '
           f'{SIZE[0] * SIZE[1] * GRID ** 2 * 4 / 2 ** 20:.0f} MiB, built once per model (not in the peak above)')
+    record('tps', f'{o["ms"]:.1f} vs {b["ms"]:.1f} ms per call (**{b["ms"] / o["ms"]:.0f}x faster**), peak '
+           f'{o["peak_mib"]:.0f} vs {b["peak_mib"]:.0f} MiB (**{b["peak_mib"] / max(o["peak_mib"], 1e-9):.0f}x less**), '
+           f'max difference {o["max_diff"]:.0e}', vtonlib=o, broadcast=b, batch=args.batch, device=args.device)
 
 
 if __name__ == '__main__':

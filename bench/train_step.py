@@ -32,6 +32,7 @@ from vtonlib.conditions import ConditionDataset, expand_conditions, precompute_c
 from vtonlib.config import named_config
 from vtonlib.train import Trainer, build_discriminator, build_generator
 from vtonlib.testing import fill_deterministic, write_standin_vgg19
+from report import record, threads
 
 
 DISSERTATION = {'image': 'dissertation-image', 'more_features': 'dissertation-morefeatures'}
@@ -135,6 +136,7 @@ def main():
         print(f'training step on the CPU ({torch.get_num_threads()} threads), {size[0]}x{size[1]}, ngf {args.ngf}, '
               f'batch 1 x 4 accumulated, fp32, torch {torch.__version__}; mean of {args.steps} optimizer steps')
         print(f'{"condition":15}{"":22}{"dissertation":>14}{"vtonlib":>10}{"ratio":>8}')
+        rows = {}
         for condition in args.conditions:
             r = {}
             for variant in ('dissertation', 'vtonlib'):
@@ -143,11 +145,16 @@ def main():
                                       '--ngf', str(args.ngf)], capture_output=True, text=True)
                 if out.returncode: sys.exit(out.stderr)
                 r[variant] = json.loads(out.stdout.strip().splitlines()[-1])
-            a, b = r['dissertation'], r['vtonlib']
+            a, b = rows[condition] = r['dissertation'], r['vtonlib']
             for key, label in (('s_per_step', 's / optimizer step'), ('cpu_s_per_step', 'CPU s / step')):
                 print(f'{condition if key == "s_per_step" else "":15}{label:22}{a[key]:>14.2f}{b[key]:>10.2f}'
                       f'{b[key] / a[key]:>7.2f}x')
             print(f'{"":15}{"peak RSS (MiB)":22}{a["peak_mb"]:>14.0f}{b["peak_mb"]:>10.0f}{b["peak_mb"] / a["peak_mb"]:>7.2f}x')
+    record('train_step', f'{threads()}; ' + '; '.join(
+        f'`{c}`: {b["s_per_step"]:.2f} vs {a["s_per_step"]:.2f} s (**{b["s_per_step"] / a["s_per_step"]:.2f}x** time, CPU '
+        f'{b["cpu_s_per_step"] / a["cpu_s_per_step"]:.2f}x), peak RSS **{b["peak_mb"] / a["peak_mb"]:.2f}x**'
+        for c, (a, b) in rows.items()) + '; while doing more correct work (D frozen for G, penalty on every scale in '
+        'fp32, one scaler update per optimizer)', **{c: dict(dissertation=a, vtonlib=b) for c, (a, b) in rows.items()})
 
 
 if __name__ == '__main__': main()

@@ -12,6 +12,7 @@ from vtonlib.dataset import VITONDataset
 from vtonlib.networks import ALIASGenerator, GMM, SegGenerator
 from vtonlib.pipeline import TryOnPipeline
 from vtonlib.testing import fill_deterministic
+from report import record, threads
 
 
 def main():
@@ -47,6 +48,9 @@ def main():
     print(f'end to end: {n / end_to_end:.3f} images/s ({end_to_end / n:.2f} s/image)')
     for k, v in stages.items(): print(f'  {k:12} {v / n:6.2f} s/image  ({100 * v / end_to_end:4.1f} %)')
     print(f'(timing loop incl. separate stage runs: {time.perf_counter() - total:.1f} s)')
+    record('tryon', f'{n / end_to_end:.3f} images/s ({dev}, {threads()}; ALIAS '
+           f'{100 * stages["alias"] / end_to_end:.0f} % of the time)', images_per_s=n / end_to_end,
+           s_per_image={k: v / n for k, v in stages.items()}, size=size, batch=args.batch)
 
 
 if __name__ == '__main__':

@@ -297,7 +297,7 @@ class ALIASGenerator(nn.Module):
         self.size = tuple(size)
         if self.size[0] % factor or self.size[1] % factor:
             raise VtonError(f"ALIASGenerator: size {self.size} must be divisible by {factor} with "
-                            f"num_upsampling_layers={num_upsampling_layers!r}; pick e.g. 1024x768, 512x384 or 256x192")
+                            f"num_upsampling_layers={num_upsampling_layers!r}; pick multiples of {factor}, e.g. {8 * factor}x{6 * factor}")
         self.num_upsampling_layers, self.sh, self.sw = num_upsampling_layers, self.size[0] // factor, self.size[1] // factor
         nf = ngf
         self.conv_0 = nn.Conv2d(input_nc, nf * 16, 3, padding=1)

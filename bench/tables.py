@@ -71,6 +71,11 @@ def recipes(recs: dict) -> str:
     return '\n'.join(lines) + f'\n\nMeasured by `{rec["command"]}` at commit {provenance(rec)}.\n'
 
 
+def readme() -> str:
+    "README.md as nbconvert makes it from nbs/index.ipynb."
+    return subprocess.run(NBCONVERT, cwd=REPO, capture_output=True, text=True, check=True).stdout
+
+
 def render(source: str, tables: dict) -> str:
     "`source` with each marked table replaced by its rendering."
     return TABLE.sub(lambda m: m[1] + tables[m[2]] + m[4], source)
@@ -87,14 +92,14 @@ def main():
     if {m[2] for m in found} != set(tables): sys.exit(f'{NOTEBOOK.name}: expected one marked table each of {sorted(tables)}')
     stale = [m[2] for m in found if m[3] != tables[m[2]]]
     if args.check:
-        readme_stale = subprocess.run(NBCONVERT, cwd=REPO, capture_output=True, text=True, check=True).stdout != README.read_text()
+        readme_stale = readme() != README.read_text()
         problems = [f'nbs/index.ipynb: the {t} table differs from bench/results' for t in stale] + \
                    ['README.md differs from `jupyter nbconvert --to markdown --stdout nbs/index.ipynb`'] * readme_stale
         if problems: sys.exit('\n'.join(problems) + '\nrun: python bench/tables.py')
         return print('benchmark tables: nbs/index.ipynb and README.md match bench/results')
     for c in nb.cells: c.source = render(c.source, tables)
     NOTEBOOK.write_text(nb2str(nb))
-    README.write_text(subprocess.run(NBCONVERT, cwd=REPO, capture_output=True, text=True, check=True).stdout)
+    README.write_text(readme())
     print(f'rendered the tables into nbs/index.ipynb (changed: {", ".join(stale) or "none"}), and README.md from it')
 
 
